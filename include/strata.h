@@ -1,0 +1,280 @@
+/*
+ * strata.h — the one public header of strata, a customer-segmentation engine.
+ *
+ * This header is also the manual. Conventions that hold for every function below:
+ *
+ *  - Every call that can fail takes a `strata_ctx *` first and returns a `strata_status`.
+ *    On failure the context keeps a message naming the file, dataset, row or parameter at
+ *    fault (`strata_ctx_error`). The library never prints and never exits.
+ *  - Handles are opaque; each has a create/open function that fills an out-parameter and a
+ *    free/close function that accepts NULL.
+ *  - Pointers passed in are borrowed for the duration of the call unless stated otherwise.
+ *  - A context is not thread-safe: use one context per calling thread. The library runs its
+ *    own OpenMP team inside calls, sized by `strata_ctx_set_threads`.
+ *  - Every randomised routine takes a seed and gives identical output for any thread count.
+ */
+#ifndef STRATA_H
+#define STRATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ version */
+
+#define STRATA_VERSION_MAJOR 0
+#define STRATA_VERSION_MINOR 1
+#define STRATA_VERSION_PATCH 0
+#define STRATA_VERSION_STRING "0.1.0"
+#define STRATA_VERSION_NUMBER \
+  (STRATA_VERSION_MAJOR * 10000 + STRATA_VERSION_MINOR * 100 + STRATA_VERSION_PATCH)
+
+/* The version of the library actually linked, e.g. "0.1.0" (static storage). */
+const char *strata_version(void);
+/* STRATA_VERSION_NUMBER of the linked library; compare with the macro to detect a mismatch. */
+unsigned strata_version_number(void);
+
+/* ------------------------------------------------------------------ status */
+
+/* Values are stable once published; new ones are only ever appended. */
+typedef enum strata_status {
+  STRATA_OK = 0,
+  STRATA_ERR_USAGE = 1,         /* invalid parameter or call sequence */
+  STRATA_ERR_DATA = 2,          /* bad input data: missing dataset, rank, type, shape, NaN... */
+  STRATA_ERR_IO = 3,            /* a file cannot be opened, read, written or renamed */
+  STRATA_ERR_EXISTS = 4,        /* the output exists and replacing it was not allowed */
+  STRATA_ERR_NOMEM = 5,         /* an allocation failed */
+  STRATA_ERR_BUDGET = 6,        /* the work would exceed the context's memory budget */
+  STRATA_ERR_NOT_CONVERGED = 7, /* an iterative fit did not converge */
+  STRATA_ERR_INTERNAL = 8       /* a bug in strata: please report it */
+} strata_status;
+
+/* A short constant name for a status, e.g. "bad input data". Never NULL. */
+const char *strata_status_str(strata_status status);
+
+/* ------------------------------------------------------------------ data types */
+
+typedef enum strata_dtype {
+  STRATA_F32 = 1,
+  STRATA_F64 = 2,
+  STRATA_I32 = 3,
+  STRATA_I64 = 4
+} strata_dtype;
+
+/* Size in bytes of one element (0 for an unknown value). */
+size_t strata_dtype_size(strata_dtype dtype);
+/* "float32", "float64", "int32", "int64" or "unknown". */
+const char *strata_dtype_name(strata_dtype dtype);
+
+/* A borrowed row-major view: row i starts at (char *)data + i * ld * strata_dtype_size(dtype).
+ * ld >= d. The view never owns `data`. */
+typedef struct strata_matrix {
+  void *data;
+  int64_t n;  /* rows */
+  int64_t d;  /* columns */
+  int64_t ld; /* elements between the starts of consecutive rows */
+  strata_dtype dtype;
+} strata_matrix;
+
+/* ------------------------------------------------------------------ context */
+
+typedef struct strata_ctx_s strata_ctx;
+
+/* Progress callback: `phase` names the work, `fraction` runs from 0 to 1. Called from the
+ * calling thread only, never from inside a parallel region, and at most a few hundred times
+ * per phase. */
+typedef void (*strata_progress_fn)(void *user, const char *phase, double fraction);
+
+/* Creates a context with all threads OpenMP offers, the default memory budget (three
+ * quarters of physical memory) and no progress callback. Returns STRATA_ERR_NOMEM or
+ * STRATA_ERR_USAGE (out == NULL); *out is NULL on failure. */
+strata_status strata_ctx_create(strata_ctx **out);
+/* Frees the context; NULL is accepted. */
+void strata_ctx_free(strata_ctx *ctx);
+
+/* Number of threads for later calls; 0 means the OpenMP default. Fails with
+ * STRATA_ERR_USAGE for a negative count. */
+strata_status strata_ctx_set_threads(strata_ctx *ctx, int threads);
+/* The thread count that calls will use (resolved, >= 1). */
+int strata_ctx_threads(const strata_ctx *ctx);
+
+/* Memory budget in bytes for large allocations; 0 restores the default. */
+void strata_ctx_set_memory_budget(strata_ctx *ctx, uint64_t bytes);
+uint64_t strata_ctx_memory_budget(const strata_ctx *ctx);
+
+/* Installs (or with fn == NULL removes) a progress callback. */
+void strata_ctx_set_progress(strata_ctx *ctx, strata_progress_fn fn, void *user);
+
+/* The message of the most recent failed call on this context, or "" when none has failed.
+ * Valid until the next call on the context. */
+const char *strata_ctx_error(const strata_ctx *ctx);
+/* Status of the most recent failed call (STRATA_OK when none). */
+strata_status strata_ctx_last_status(const strata_ctx *ctx);
+/* Forgets the last error. */
+void strata_ctx_clear_error(strata_ctx *ctx);
+
+/* Wall-clock seconds spent in each named phase of the calls made on this context, in the
+ * order the phases first started. Names are static strings owned by the library. */
+size_t strata_ctx_phase_count(const strata_ctx *ctx);
+const char *strata_ctx_phase_name(const strata_ctx *ctx, size_t i);
+double strata_ctx_phase_seconds(const strata_ctx *ctx, size_t i);
+
+/* ------------------------------------------------------------------ HDF5 input */
+
+typedef struct strata_h5_file_s strata_h5_file;
+typedef struct strata_h5_dataset_s strata_h5_dataset;
+
+/* Shape and element type of a dataset of rank 1 or 2 (dims[1] == 1 for rank 1). */
+typedef struct strata_dataset_info {
+  int rank;
+  int64_t dims[2];
+  strata_dtype dtype;
+} strata_dataset_info;
+
+/* Opens an HDF5 file read-only. STRATA_ERR_IO when the file is missing or unreadable,
+ * STRATA_ERR_DATA when it is not an HDF5 file. The file is never modified. */
+strata_status strata_h5_open(strata_ctx *ctx, const char *path, strata_h5_file **out);
+/* Closes the file; NULL accepted. Datasets opened from it must be closed first. */
+void strata_h5_close(strata_h5_file *file);
+/* The path the file was opened with (owned by the handle). */
+const char *strata_h5_path(const strata_h5_file *file);
+/* 1 when an object (group or dataset) exists at `name`, else 0. */
+int strata_h5_exists(const strata_h5_file *file, const char *name);
+
+/* Bit masks of accepted element types for strata_h5_dataset_open. */
+#define STRATA_TYPES_FLOAT ((1u << STRATA_F32) | (1u << STRATA_F64))
+#define STRATA_TYPES_INT ((1u << STRATA_I32) | (1u << STRATA_I64))
+#define STRATA_TYPES_ANY (STRATA_TYPES_FLOAT | STRATA_TYPES_INT)
+
+/* Opens dataset `name` and checks it: it must exist (else STRATA_ERR_DATA naming it), have
+ * rank `rank` (1 or 2), an element type in `types`, at least one row, and, when
+ * `cols` > 0, exactly `cols` columns. Any failed check names the file, the dataset, what was
+ * expected and what was found. */
+strata_status strata_h5_dataset_open(strata_ctx *ctx, strata_h5_file *file, const char *name,
+                                     int rank, unsigned types, int64_t cols,
+                                     strata_h5_dataset **out);
+void strata_h5_dataset_close(strata_h5_dataset *ds);
+const strata_dataset_info *strata_h5_dataset_info(const strata_h5_dataset *ds);
+/* Reads rows [row0, row0 + nrows) into `buf` (nrows * cols elements of `memtype`, row-major,
+ * dense), converting from the stored type when they differ. Reading only a block of rows
+ * (a hyperslab) keeps memory bounded for any dataset size. */
+strata_status strata_h5_dataset_read_rows(strata_ctx *ctx, strata_h5_dataset *ds, int64_t row0,
+                                          int64_t nrows, strata_dtype memtype, void *buf);
+
+/* Reads a rank-1 dataset of strings (variable or fixed length). On success *out is an array
+ * of *count strings in one allocation, released with free(*out). */
+strata_status strata_h5_read_strings(strata_ctx *ctx, strata_h5_file *file, const char *name,
+                                     char ***out, int64_t *count);
+/* Reads a numeric scalar attribute `attr` of object `obj` ("/" for the root). */
+strata_status strata_h5_read_attr_double(strata_ctx *ctx, strata_h5_file *file, const char *obj,
+                                         const char *attr, double *value);
+
+/* Checks that every value of a float block is finite. `first_row` is the block's row in the
+ * dataset, so that the message names the real row and column, e.g.
+ * "base.h5: /accounts/features row 17, column 3 is NaN". */
+strata_status strata_check_finite(strata_ctx *ctx, const strata_matrix *block, int64_t first_row,
+                                  const char *file, const char *dataset);
+
+/* ------------------------------------------------------------------ HDF5 inventory */
+
+/* One object of a file as seen by strata_h5_describe. Strings are valid during the callback. */
+typedef struct strata_h5_entry {
+  const char *path;   /* "/accounts/features" */
+  int is_group;       /* 1 for a group, 0 for a dataset */
+  int rank;           /* datasets: 0 (scalar) to 32 */
+  const int64_t *dims; /* datasets: rank extents */
+  const char *type;   /* datasets: "float64", "int32", "string", "compound", ... */
+  size_t n_attrs;
+  const char *const *attr_names;
+  const char *const *attr_values; /* values formatted as text */
+} strata_h5_entry;
+
+typedef int (*strata_h5_visit_fn)(void *user, const strata_h5_entry *entry);
+
+/* Walks every group and dataset of `path` in name order, root first, calling `visit` for
+ * each; a non-zero return from `visit` stops the walk (not an error). */
+strata_status strata_h5_describe(strata_ctx *ctx, const char *path, strata_h5_visit_fn visit,
+                                 void *user);
+
+/* ------------------------------------------------------------------ HDF5 output */
+
+typedef struct strata_h5_writer_s strata_h5_writer;
+
+/* Starts an output file. Everything is written to a temporary file in the destination's
+ * directory and only renamed to `path` by strata_h5_writer_commit, so a failed run leaves no
+ * partial output. Without `force`, an existing `path` fails now with STRATA_ERR_EXISTS (and
+ * again at commit, should one appear meanwhile); an unwritable directory fails with
+ * STRATA_ERR_IO. The root gets the attribute strata_version. */
+strata_status strata_h5_writer_create(strata_ctx *ctx, const char *path, int force,
+                                      strata_h5_writer **out);
+/* Abandons an uncommitted writer and removes its temporary file; NULL accepted. */
+void strata_h5_writer_free(strata_h5_writer *w);
+/* Closes, flushes to disk and renames the output into place. The writer is freed whatever
+ * the outcome; on failure no output file is left behind. */
+strata_status strata_h5_writer_commit(strata_ctx *ctx, strata_h5_writer *w);
+
+/* Writes a whole dataset of rank 1 or 2, creating missing parent groups. */
+strata_status strata_h5_write(strata_ctx *ctx, strata_h5_writer *w, const char *name,
+                              strata_dtype dtype, int rank, const int64_t *dims,
+                              const void *data);
+/* Creates a chunked dataset to be filled block by block with strata_h5_write_rows. */
+strata_status strata_h5_create_dataset(strata_ctx *ctx, strata_h5_writer *w, const char *name,
+                                       strata_dtype dtype, int rank, const int64_t *dims);
+/* Writes rows [row0, row0 + nrows) of a dataset made by strata_h5_create_dataset. */
+strata_status strata_h5_write_rows(strata_ctx *ctx, strata_h5_writer *w, const char *name,
+                                   int64_t row0, int64_t nrows, const void *data);
+/* Writes a rank-1 dataset of variable-length UTF-8 strings. */
+strata_status strata_h5_write_strings(strata_ctx *ctx, strata_h5_writer *w, const char *name,
+                                      int64_t count, const char *const *strings);
+/* Attributes on an existing object ("/" for the root). Arrays are rank 1. */
+strata_status strata_h5_write_attr_double(strata_ctx *ctx, strata_h5_writer *w, const char *obj,
+                                          const char *attr, const double *values, int64_t count);
+strata_status strata_h5_write_attr_int64(strata_ctx *ctx, strata_h5_writer *w, const char *obj,
+                                         const char *attr, const int64_t *values, int64_t count);
+strata_status strata_h5_write_attr_string(strata_ctx *ctx, strata_h5_writer *w, const char *obj,
+                                          const char *attr, const char *value);
+/* Records provenance on the root: the command line and the size of the input
+ * (input_rows, input_cols). */
+strata_status strata_h5_write_provenance(strata_ctx *ctx, strata_h5_writer *w,
+                                         const char *command_line, int64_t input_rows,
+                                         int64_t input_cols);
+
+/* ------------------------------------------------------------------ synthetic customer bases */
+
+/* Parameters of `strata gen`. Purchases follow BG/NBD (Fader, Hardie & Lee 2005) in days:
+ * each customer buys at a Poisson rate lambda ~ Gamma(r, rate alpha) while alive and drops
+ * out after each repeat purchase with probability p ~ Beta(a, b). Each transaction's amount
+ * follows Gamma-Gamma (Fader, Hardie & Lee 2005b): amount ~ Gamma(shape p_spend, rate nu)
+ * with nu ~ Gamma(q, rate gamma). Account features are drawn from a mixture of `segments`
+ * latent segments with the weights and per-segment distributions documented in
+ * datasets/customer_base.md. */
+typedef struct strata_gen_params {
+  int64_t customers;    /* number of accounts, >= 1 */
+  uint64_t seed;        /* every draw is a pure function of (seed, account, draw) */
+  int segments;         /* latent segments in the account features, 1..8 */
+  double r, alpha;      /* BG/NBD purchase rate heterogeneity (alpha in days) */
+  double a, b;          /* BG/NBD dropout heterogeneity */
+  double p_spend, q, gamma; /* Gamma-Gamma spend */
+  int32_t start_day;    /* first day of the cohort window, days since 1970-01-01 */
+  int32_t cohort_days;  /* first purchases fall uniformly in [start_day, start_day + cohort_days) */
+  int32_t window_days;  /* observation ends at start_day + window_days (exclusive) */
+} strata_gen_params;
+
+/* Fills the defaults: 5 segments, r = 0.9, alpha = 25, a = 0.9, b = 9, p_spend = 6.25,
+ * q = 3.74, gamma = 15.44, a 365-day cohort in a 730-day window starting 2024-01-01
+ * (about 15 transactions per customer on average). */
+void strata_gen_params_init(strata_gen_params *params);
+
+/* Generates the customer base and writes /accounts, /transactions and /truth to `path`
+ * atomically (see strata_h5_writer_create for `force`). `command_line` (may be NULL) is
+ * recorded as provenance. Output is identical for any thread count. */
+strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
+                               const char *path, int force, const char *command_line);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STRATA_H */

@@ -1,0 +1,2 @@
+#include "strata.h"
+int main(void) { return 0; }
