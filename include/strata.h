@@ -83,9 +83,10 @@ typedef struct strata_matrix {
 
 typedef struct strata_ctx_s strata_ctx;
 
-/* Progress callback: `phase` names the work, `fraction` runs from 0 to 1. Called from the
- * calling thread only, never from inside a parallel region, and at most a few hundred times
- * per phase. */
+/* Progress callback: `phase` names the work, `fraction` runs from 0 to 1. Called only from
+ * the thread that made the library call (which is thread 0 of strata's OpenMP team inside
+ * parallel work), so the callback needs no locking; at most a few hundred times
+ * per phase. Progress never changes results. */
 typedef void (*strata_progress_fn)(void *user, const char *phase, double fraction);
 
 /* Creates a context with all threads OpenMP offers, the default memory budget (three
@@ -237,7 +238,8 @@ strata_status strata_h5_write_attr_int64(strata_ctx *ctx, strata_h5_writer *w, c
 strata_status strata_h5_write_attr_string(strata_ctx *ctx, strata_h5_writer *w, const char *obj,
                                           const char *attr, const char *value);
 /* Records provenance on the root: the command line and the size of the input
- * (input_rows, input_cols). */
+ * (input_rows, input_cols; 0 where a dimension does not apply, e.g. the columns of
+ * `strata gen`, whose input is just the number of customers asked for). */
 strata_status strata_h5_write_provenance(strata_ctx *ctx, strata_h5_writer *w,
                                          const char *command_line, int64_t input_rows,
                                          int64_t input_cols);
@@ -265,7 +267,7 @@ typedef struct strata_gen_params {
 
 /* Fills the defaults: 5 segments, r = 0.9, alpha = 25, a = 0.9, b = 9, p_spend = 6.25,
  * q = 3.74, gamma = 15.44, a 365-day cohort in a 730-day window starting 2024-01-01
- * (about 15 transactions per customer on average). */
+ * (about 10 transactions per customer on average, first purchases included). */
 void strata_gen_params_init(strata_gen_params *params);
 
 /* Generates the customer base and writes /accounts, /transactions and /truth to `path`

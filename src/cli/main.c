@@ -1,2 +1,56 @@
-#include "strata.h"
-int main(void) { return 0; }
+/* `strata`: dispatches to the commands of the command-line contract (DESIGN.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv, int argc_all, char **argv_all);
+} command_entry;
+
+static const command_entry commands[] = {
+    {"gen", "generate a synthetic customer base with known truth", cli_cmd_gen},
+    {"info", "list the groups, datasets, shapes, types and attributes of a file", cli_cmd_info},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_usage(FILE *out) {
+  fprintf(out,
+          "usage: strata COMMAND [options]\n\n"
+          "strata segments very large customer bases: RFM and customer-lifetime-value\n"
+          "scores, k-means and hierarchical clustering, named segment profiles.\n\n"
+          "commands:\n");
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out,
+          "\n`strata COMMAND --help` describes a command. Every command takes --threads N,\n"
+          "--memory SIZE, --json, --quiet and --help.\n\n"
+          "options:\n"
+          "  --version    print the version\n"
+          "  --help       show this help\n\n"
+          "exit codes: 0 success, 2 usage error, 3 bad input data, 4 I/O failure,\n"
+          "            5 out of memory or over the memory budget\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return CLI_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    print_usage(stdout);
+    return CLI_EXIT_OK;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+    printf("strata %s\n", strata_version());
+    return CLI_EXIT_OK;
+  }
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    if (strcmp(cmd, commands[i].name) == 0)
+      return commands[i].run(argc - 2, argv + 2, argc, argv);
+  fprintf(stderr, "strata: error: unknown command '%s' (see: strata --help)\n", cmd);
+  return CLI_EXIT_USAGE;
+}

@@ -72,6 +72,8 @@ void strata_h5_close(strata_h5_file *file) {
   free(file);
 }
 
+hid_t strata_h5_file_id(const strata_h5_file *file) { return file ? file->id : H5I_INVALID_HID; }
+
 const char *strata_h5_path(const strata_h5_file *file) { return file ? file->path : ""; }
 
 int strata_h5_exists(const strata_h5_file *file, const char *name) {
@@ -257,6 +259,7 @@ strata_status strata_h5_read_strings(strata_ctx *ctx, strata_h5_file *file, cons
   STRATA_FAIL_IF(views == NULL || lens == NULL, ctx, STRATA_ERR_NOMEM,
                  "out of memory reading %s", name);
   mtype = H5Tcopy(H5T_C_S1);
+  H5Tset_cset(mtype, H5Tget_cset(ftype)); /* HDF5 converts no character sets */
   if (H5Tis_variable_str(ftype) > 0) {
     H5Tset_size(mtype, H5T_VARIABLE);
     vlen = calloc(n ? (size_t)n : 1, sizeof *vlen);

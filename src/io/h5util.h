@@ -28,4 +28,7 @@ hid_t strata_h5_native(strata_dtype dtype);
 /* A printable name for any HDF5 type ("float64", "uint8", "string", "compound", ...). */
 void strata_h5_type_name(hid_t type, char *buf, size_t len);
 
+/* The HDF5 identifier behind a file handle opened by strata_h5_open. */
+hid_t strata_h5_file_id(const strata_h5_file *file);
+
 #endif

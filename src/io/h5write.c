@@ -92,6 +92,10 @@ strata_status strata_h5_writer_create(strata_ctx *ctx, const char *path, int for
     st = strata_fail(ctx, STRATA_ERR_IO, "cannot write '%s': %s", path, strerror(err));
     goto cleanup;
   }
+  /* mkstemp makes the file private (0600); the output should get the usual mode. */
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
   close(fd);
   w->id = H5Fcreate(w->temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (w->id < 0) {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make demo`: generates the default customer base (datasets/default-base.args) and runs
+# strata on it. Output goes to $BUILD/demo/.
+set -euo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+strata="$root/$build/strata"
+out="$root/$build/demo"
+mkdir -p "$out"
+base="$out/customers.h5"
+# The spec is one line of `strata gen` flags; comments start with #.
+read -r -a gen_args < <(grep -v '^#' "$root/datasets/default-base.args" | tr '\n' ' ')
+echo "== strata gen ${gen_args[*]}"
+"$strata" gen "${gen_args[@]}" --out "$base" --force
+echo
+echo "== strata info $base"
+"$strata" info "$base"
+echo
+echo "The customer base is in $base"
