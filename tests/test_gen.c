@@ -1,0 +1,274 @@
+/* `strata gen`: byte-identical output for any thread count, and the generated data match the
+ * generating parameters within sampling error. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen/segments.h"
+#include "test_support.h"
+
+static void *read_all(strata_h5_file *f, const char *name, strata_dtype memtype, int64_t *rows,
+                      int64_t *cols) {
+  strata_ctx *ctx = test_ctx(1);
+  strata_h5_dataset *ds = NULL;
+  strata_status st = strata_h5_dataset_open(ctx, f, name, 1, STRATA_TYPES_ANY, 0, &ds);
+  if (st != STRATA_OK) st = strata_h5_dataset_open(ctx, f, name, 2, STRATA_TYPES_ANY, 0, &ds);
+  if (st != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
+  const strata_dataset_info *info = strata_h5_dataset_info(ds);
+  size_t n = (size_t)(info->dims[0] * info->dims[1]);
+  void *buf = malloc(n * strata_dtype_size(memtype));
+  assert_int_equal(strata_h5_dataset_read_rows(ctx, ds, 0, info->dims[0], memtype, buf), STRATA_OK);
+  if (rows) *rows = info->dims[0];
+  if (cols) *cols = info->dims[1];
+  strata_h5_dataset_close(ds);
+  strata_ctx_free(ctx);
+  return buf;
+}
+
+static void generate(const char *path, int threads, int64_t customers, uint64_t seed) {
+  strata_ctx *ctx = test_ctx(threads);
+  strata_gen_params p;
+  strata_gen_params_init(&p);
+  p.customers = customers;
+  p.seed = seed;
+  if (strata_gen_write(ctx, &p, path, 1, "test") != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
+  strata_ctx_free(ctx);
+}
+
+static const struct {
+  const char *name;
+  strata_dtype type;
+} datasets[] = {
+    {"/accounts/id", STRATA_I64},           {"/accounts/features", STRATA_F64},
+    {"/transactions/customer_id", STRATA_I64}, {"/transactions/day", STRATA_I32},
+    {"/transactions/amount", STRATA_F64},   {"/truth/segment", STRATA_I32},
+    {"/truth/lambda", STRATA_F64},          {"/truth/dropout_p", STRATA_F64},
+    {"/truth/nu", STRATA_F64},              {"/truth/T", STRATA_F64},
+    {"/truth/alive", STRATA_I32},
+};
+
+static void test_same_seed_same_bytes_for_any_thread_count(void **state) {
+  (void)state;
+  char one[512], two[512], other[512];
+  test_path(one, sizeof one, "gen-1thread.h5");
+  test_path(two, sizeof two, "gen-2threads.h5");
+  test_path(other, sizeof other, "gen-seed2.h5");
+  /* More than one generation chunk (2^18 customers) so chunk boundaries are exercised. */
+  generate(one, 1, 300000, 11);
+  generate(two, 2, 300000, 11);
+  generate(other, 2, 300000, 12);
+  strata_ctx *ctx = test_ctx(1);
+  strata_h5_file *f1 = NULL, *f2 = NULL, *f3 = NULL;
+  assert_int_equal(strata_h5_open(ctx, one, &f1), STRATA_OK);
+  assert_int_equal(strata_h5_open(ctx, two, &f2), STRATA_OK);
+  assert_int_equal(strata_h5_open(ctx, other, &f3), STRATA_OK);
+  for (size_t i = 0; i < sizeof datasets / sizeof datasets[0]; i++) {
+    int64_t r1, c1, r2, c2, r3, c3;
+    void *a = read_all(f1, datasets[i].name, datasets[i].type, &r1, &c1);
+    void *b = read_all(f2, datasets[i].name, datasets[i].type, &r2, &c2);
+    void *c = read_all(f3, datasets[i].name, datasets[i].type, &r3, &c3);
+    assert_int_equal(r1, r2);
+    assert_int_equal(c1, c2);
+    assert_memory_equal(a, b, (size_t)(r1 * c1) * strata_dtype_size(datasets[i].type));
+    /* A different seed changes the data (ids excepted: they are 10000001 + row). */
+    if (strcmp(datasets[i].name, "/accounts/id") != 0 && r1 == r3)
+      assert_true(memcmp(a, c, (size_t)(r1 * c1) * strata_dtype_size(datasets[i].type)) != 0);
+    free(a);
+    free(b);
+    free(c);
+  }
+  strata_h5_close(f1);
+  strata_h5_close(f2);
+  strata_h5_close(f3);
+  strata_ctx_free(ctx);
+}
+
+#define ASSERT_WITHIN_SE(value, expect, se, what)                                              \
+  do {                                                                                         \
+    double v_ = (value), e_ = (expect), s_ = (se);                                             \
+    if (!(fabs(v_ - e_) <= 5.0 * s_))                                                          \
+      fail_msg("%s: %g, expected %g (5 standard errors = %g)", what, v_, e_, 5.0 * s_);       \
+  } while (0)
+
+static void test_moments_match_generating_parameters(void **state) {
+  (void)state;
+  char path[512];
+  test_path(path, sizeof path, "gen-moments.h5");
+  const int64_t n = 60000;
+  generate(path, 2, n, 2026);
+  strata_gen_params p;
+  strata_gen_params_init(&p);
+  strata_ctx *ctx = test_ctx(1);
+  strata_h5_file *f = NULL;
+  assert_int_equal(strata_h5_open(ctx, path, &f), STRATA_OK);
+
+  double attr;
+  assert_int_equal(strata_h5_read_attr_double(ctx, f, "/truth", "r", &attr), STRATA_OK);
+  assert_true(attr == p.r);
+  assert_int_equal(strata_h5_read_attr_double(ctx, f, "/truth", "customers", &attr), STRATA_OK);
+  assert_true(attr == (double)n);
+
+  double *lambda = read_all(f, "/truth/lambda", STRATA_F64, NULL, NULL);
+  double *dropout = read_all(f, "/truth/dropout_p", STRATA_F64, NULL, NULL);
+  double *nu = read_all(f, "/truth/nu", STRATA_F64, NULL, NULL);
+  double *T = read_all(f, "/truth/T", STRATA_F64, NULL, NULL);
+  int64_t *ids = read_all(f, "/accounts/id", STRATA_I64, NULL, NULL);
+  int64_t m;
+  int64_t *cust = read_all(f, "/transactions/customer_id", STRATA_I64, &m, NULL);
+  int32_t *day = read_all(f, "/transactions/day", STRATA_I32, NULL, NULL);
+  double *amount = read_all(f, "/transactions/amount", STRATA_F64, NULL, NULL);
+  assert_int_equal(strata_h5_read_attr_double(ctx, f, "/truth", "transactions", &attr), STRATA_OK);
+  assert_true(attr == (double)m);
+
+  /* Heterogeneity distributions: Gamma(r, alpha), Beta(a, b), Gamma(q, gamma). */
+  double s_l = 0, s_p = 0, s_nu = 0, s_T = 0;
+  for (int64_t i = 0; i < n; i++) {
+    s_l += lambda[i];
+    s_p += dropout[i];
+    s_nu += nu[i];
+    s_T += T[i];
+    assert_true(T[i] > p.window_days - p.cohort_days && T[i] <= p.window_days);
+  }
+  double nn = (double)n;
+  ASSERT_WITHIN_SE(s_l / nn, p.r / p.alpha, sqrt(p.r) / p.alpha / sqrt(nn), "mean lambda");
+  double ab = p.a + p.b;
+  ASSERT_WITHIN_SE(s_p / nn, p.a / ab, sqrt(p.a * p.b / (ab * ab * (ab + 1))) / sqrt(nn),
+                   "mean dropout p");
+  ASSERT_WITHIN_SE(s_nu / nn, p.q / p.gamma, sqrt(p.q) / p.gamma / sqrt(nn), "mean nu");
+  ASSERT_WITHIN_SE(s_T / nn, p.window_days - p.cohort_days / 2.0,
+                   p.cohort_days / sqrt(12.0) / sqrt(nn), "mean T");
+
+  /* Purchase process: given lambda, p and T, BG/NBD has E[X(T)] = (1 - exp(-lambda p T)) / p
+   * repeat purchases (Fader, Hardie & Lee 2005, eq. 7 conditioned on lambda and p).
+   * Transactions are grouped by customer in id order. */
+  double s_d = 0, s_d2 = 0, s_ratio = 0, s_ratio2 = 0;
+  int64_t t = 0, repeat_total = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t first = t;
+    while (t < m && cust[t] == ids[i]) {
+      assert_true(day[t] >= p.start_day && day[t] < p.start_day + p.window_days);
+      if (t > first) assert_true(day[t] >= day[t - 1]);
+      assert_true(amount[t] >= 0.01);
+      double ratio = amount[t] * nu[i] / p.p_spend; /* E[amount | nu] = p / nu */
+      s_ratio += ratio;
+      s_ratio2 += ratio * ratio;
+      t++;
+    }
+    int64_t x = t - first - 1;
+    assert_true(x >= 0); /* everyone has a first purchase */
+    repeat_total += x;
+    double expect = (1.0 - exp(-lambda[i] * dropout[i] * T[i])) / dropout[i];
+    s_d += (double)x - expect;
+    s_d2 += ((double)x - expect) * ((double)x - expect);
+  }
+  assert_int_equal(t, m); /* every transaction belongs to a listed account, in order */
+  double md = s_d / nn, sd = sqrt(s_d2 / nn - md * md);
+  ASSERT_WITHIN_SE(md, 0.0, sd / sqrt(nn), "repeat purchases minus E[X(T) | lambda, p]");
+  double mm = (double)m;
+  double mr = s_ratio / mm, sr = sqrt(s_ratio2 / mm - mr * mr);
+  ASSERT_WITHIN_SE(mr, 1.0, sr / sqrt(mm), "amount / E[amount | nu]");
+  assert_true(repeat_total > 5 * n); /* a base with real purchase histories */
+
+  free(lambda);
+  free(dropout);
+  free(nu);
+  free(T);
+  free(ids);
+  free(cust);
+  free(day);
+  free(amount);
+  strata_h5_close(f);
+  strata_ctx_free(ctx);
+}
+
+static void test_segment_features_match_prototypes(void **state) {
+  (void)state;
+  char path[512];
+  test_path(path, sizeof path, "gen-moments.h5"); /* made by the previous test */
+  strata_ctx *ctx = test_ctx(1);
+  strata_h5_file *f = NULL;
+  assert_int_equal(strata_h5_open(ctx, path, &f), STRATA_OK);
+  int64_t n, d, K, dm;
+  double *x = read_all(f, "/accounts/features", STRATA_F64, &n, &d);
+  int32_t *seg = read_all(f, "/truth/segment", STRATA_I32, NULL, NULL);
+  double *truth = read_all(f, "/truth/segment_feature_means", STRATA_F64, &K, &dm);
+  assert_int_equal(d, STRATA_GEN_FEATURES);
+  assert_int_equal(dm, d);
+  assert_int_equal(K, 5);
+  char **names = NULL;
+  int64_t n_names = 0;
+  assert_int_equal(strata_h5_read_strings(ctx, f, "/accounts/feature_names", &names, &n_names),
+                   STRATA_OK);
+  assert_int_equal(n_names, d);
+  assert_string_equal(names[1], "employees");
+  free(names);
+  double wsum = 0;
+  for (int k = 0; k < K; k++) wsum += strata_gen_segments[k].weight;
+  for (int k = 0; k < K; k++) {
+    double count = 0, sum[STRATA_GEN_FEATURES] = {0}, sum2[STRATA_GEN_FEATURES] = {0};
+    for (int64_t i = 0; i < n; i++) {
+      if (seg[i] != k) continue;
+      count++;
+      for (int j = 0; j < d; j++) {
+        sum[j] += x[i * d + j];
+        sum2[j] += x[i * d + j] * x[i * d + j];
+      }
+    }
+    double w = strata_gen_segments[k].weight / wsum;
+    ASSERT_WITHIN_SE(count / (double)n, w, sqrt(w * (1 - w) / (double)n), "segment share");
+    double means[STRATA_GEN_FEATURES];
+    strata_gen_segment_means(k, means);
+    for (int j = 0; j < d; j++) {
+      assert_true(truth[k * d + j] == means[j]);
+      double mean = sum[j] / count, sd = sqrt(sum2[j] / count - mean * mean);
+      char what[64];
+      snprintf(what, sizeof what, "segment %d feature %d mean", k, j);
+      /* Employees are rounded to whole people: allow half a person on top. */
+      ASSERT_WITHIN_SE(mean, means[j], sd / sqrt(count) + (j == 1 ? 0.1 : 0.0), what);
+    }
+  }
+  free(x);
+  free(seg);
+  free(truth);
+  strata_h5_close(f);
+  strata_ctx_free(ctx);
+}
+
+static void test_bad_parameters_write_nothing(void **state) {
+  (void)state;
+  char path[512];
+  test_path(path, sizeof path, "gen-bad.h5");
+  strata_ctx *ctx = test_ctx(2);
+  strata_gen_params p;
+  strata_gen_params_init(&p);
+  p.customers = 0;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "--customers"));
+  strata_gen_params_init(&p);
+  p.b = -1;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "parameter b"));
+  strata_gen_params_init(&p);
+  p.segments = 9;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_false(test_file_exists(path));
+  /* Over the memory budget: refused with status 'budget', and no output. */
+  strata_gen_params_init(&p);
+  p.customers = 100000;
+  strata_ctx_set_memory_budget(ctx, 1 << 16);
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_BUDGET);
+  assert_false(test_file_exists(path));
+  assert_int_equal(test_dir_count(test_tmpdir()), 0);
+  strata_ctx_free(ctx);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bad_parameters_write_nothing),
+      cmocka_unit_test(test_same_seed_same_bytes_for_any_thread_count),
+      cmocka_unit_test(test_moments_match_generating_parameters),
+      cmocka_unit_test(test_segment_features_match_prototypes),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
