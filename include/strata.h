@@ -183,11 +183,11 @@ strata_status strata_check_finite(strata_ctx *ctx, const strata_matrix *block, i
 
 /* One object of a file as seen by strata_h5_describe. Strings are valid during the callback. */
 typedef struct strata_h5_entry {
-  const char *path;   /* "/accounts/features" */
-  int is_group;       /* 1 for a group, 0 for a dataset */
-  int rank;           /* datasets: 0 (scalar) to 32 */
+  const char *path;    /* "/accounts/features" */
+  int is_group;        /* 1 for a group, 0 for a dataset */
+  int rank;            /* datasets: 0 (scalar) to 32 */
   const int64_t *dims; /* datasets: rank extents */
-  const char *type;   /* datasets: "float64", "int32", "string", "compound", ... */
+  const char *type;    /* datasets: "float64", "int32", "string", "compound", ... */
   size_t n_attrs;
   const char *const *attr_names;
   const char *const *attr_values; /* values formatted as text */
@@ -219,8 +219,7 @@ strata_status strata_h5_writer_commit(strata_ctx *ctx, strata_h5_writer *w);
 
 /* Writes a whole dataset of rank 1 or 2, creating missing parent groups. */
 strata_status strata_h5_write(strata_ctx *ctx, strata_h5_writer *w, const char *name,
-                              strata_dtype dtype, int rank, const int64_t *dims,
-                              const void *data);
+                              strata_dtype dtype, int rank, const int64_t *dims, const void *data);
 /* Creates a chunked dataset to be filled block by block with strata_h5_write_rows. */
 strata_status strata_h5_create_dataset(strata_ctx *ctx, strata_h5_writer *w, const char *name,
                                        strata_dtype dtype, int rank, const int64_t *dims);
@@ -254,15 +253,15 @@ strata_status strata_h5_write_provenance(strata_ctx *ctx, strata_h5_writer *w,
  * latent segments with the weights and per-segment distributions documented in
  * datasets/customer_base.md. */
 typedef struct strata_gen_params {
-  int64_t customers;    /* number of accounts, >= 1 */
-  uint64_t seed;        /* every draw is a pure function of (seed, account, draw) */
-  int segments;         /* latent segments in the account features, 1..8 */
-  double r, alpha;      /* BG/NBD purchase rate heterogeneity (alpha in days) */
-  double a, b;          /* BG/NBD dropout heterogeneity */
+  int64_t customers;        /* number of accounts, >= 1 */
+  uint64_t seed;            /* every draw is a pure function of (seed, account, draw) */
+  int segments;             /* latent segments in the account features, 1..8 */
+  double r, alpha;          /* BG/NBD purchase rate heterogeneity (alpha in days) */
+  double a, b;              /* BG/NBD dropout heterogeneity */
   double p_spend, q, gamma; /* Gamma-Gamma spend */
-  int32_t start_day;    /* first day of the cohort window, days since 1970-01-01 */
-  int32_t cohort_days;  /* first purchases fall uniformly in [start_day, start_day + cohort_days) */
-  int32_t window_days;  /* observation ends at start_day + window_days (exclusive) */
+  int32_t start_day;        /* first day of the cohort window, days since 1970-01-01 */
+  int32_t cohort_days; /* first purchases fall uniformly in [start_day, start_day + cohort_days) */
+  int32_t window_days; /* observation ends at start_day + window_days (exclusive) */
 } strata_gen_params;
 
 /* Fills the defaults: 5 segments, r = 0.9, alpha = 25, a = 0.9, b = 9, p_spend = 6.25,
@@ -273,8 +272,8 @@ void strata_gen_params_init(strata_gen_params *params);
 /* Generates the customer base and writes /accounts, /transactions and /truth to `path`
  * atomically (see strata_h5_writer_create for `force`). `command_line` (may be NULL) is
  * recorded as provenance. Output is identical for any thread count. */
-strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
-                               const char *path, int force, const char *command_line);
+strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params, const char *path,
+                               int force, const char *command_line);
 
 #ifdef __cplusplus
 }

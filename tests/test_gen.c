@@ -32,7 +32,8 @@ static void generate(const char *path, int threads, int64_t customers, uint64_t 
   strata_gen_params_init(&p);
   p.customers = customers;
   p.seed = seed;
-  if (strata_gen_write(ctx, &p, path, 1, "test") != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
+  if (strata_gen_write(ctx, &p, path, 1, "test") != STRATA_OK)
+    fail_msg("%s", strata_ctx_error(ctx));
   strata_ctx_free(ctx);
 }
 
@@ -40,11 +41,16 @@ static const struct {
   const char *name;
   strata_dtype type;
 } datasets[] = {
-    {"/accounts/id", STRATA_I64},           {"/accounts/features", STRATA_F64},
-    {"/transactions/customer_id", STRATA_I64}, {"/transactions/day", STRATA_I32},
-    {"/transactions/amount", STRATA_F64},   {"/truth/segment", STRATA_I32},
-    {"/truth/lambda", STRATA_F64},          {"/truth/dropout_p", STRATA_F64},
-    {"/truth/nu", STRATA_F64},              {"/truth/T", STRATA_F64},
+    {"/accounts/id", STRATA_I64},
+    {"/accounts/features", STRATA_F64},
+    {"/transactions/customer_id", STRATA_I64},
+    {"/transactions/day", STRATA_I32},
+    {"/transactions/amount", STRATA_F64},
+    {"/truth/segment", STRATA_I32},
+    {"/truth/lambda", STRATA_F64},
+    {"/truth/dropout_p", STRATA_F64},
+    {"/truth/nu", STRATA_F64},
+    {"/truth/T", STRATA_F64},
     {"/truth/alive", STRATA_I32},
 };
 
@@ -84,11 +90,11 @@ static void test_same_seed_same_bytes_for_any_thread_count(void **state) {
   strata_ctx_free(ctx);
 }
 
-#define ASSERT_WITHIN_SE(value, expect, se, what)                                              \
-  do {                                                                                         \
-    double v_ = (value), e_ = (expect), s_ = (se);                                             \
-    if (!(fabs(v_ - e_) <= 5.0 * s_))                                                          \
-      fail_msg("%s: %g, expected %g (5 standard errors = %g)", what, v_, e_, 5.0 * s_);       \
+#define ASSERT_WITHIN_SE(value, expect, se, what)                                       \
+  do {                                                                                  \
+    double v_ = (value), e_ = (expect), s_ = (se);                                      \
+    if (!(fabs(v_ - e_) <= 5.0 * s_))                                                   \
+      fail_msg("%s: %g, expected %g (5 standard errors = %g)", what, v_, e_, 5.0 * s_); \
   } while (0)
 
 static void test_moments_match_generating_parameters(void **state) {

@@ -79,9 +79,10 @@ static void test_round_trip_every_type(void **state) {
       memset(back, 0, n * esize);
       for (int64_t row0 = 0; row0 < 1234; row0 += 333) {
         int64_t rows = row0 + 333 <= 1234 ? 333 : 1234 - row0;
-        assert_int_equal(strata_h5_dataset_read_rows(ctx, ds, row0, rows, types[t],
-                                                     (char *)back + (size_t)(row0 * dims[1]) * esize),
-                         STRATA_OK);
+        assert_int_equal(
+            strata_h5_dataset_read_rows(ctx, ds, row0, rows, types[t],
+                                        (char *)back + (size_t)(row0 * dims[1]) * esize),
+            STRATA_OK);
       }
       assert_memory_equal(back, data, n * esize);
 
@@ -127,8 +128,7 @@ static void test_strings_and_attributes(void **state) {
   assert_int_equal(strata_h5_write_attr_int64(ctx, w, "/", "big", &big, 1), STRATA_OK);
   assert_int_equal(strata_h5_write_provenance(ctx, w, "strata test --x 'a b'", 10, 3), STRATA_OK);
   /* Attributes on a missing object are refused. */
-  assert_int_equal(strata_h5_write_attr_double(ctx, w, "/nowhere", "pi", &pi, 1),
-                   STRATA_ERR_USAGE);
+  assert_int_equal(strata_h5_write_attr_double(ctx, w, "/nowhere", "pi", &pi, 1), STRATA_ERR_USAGE);
   assert_int_equal(strata_h5_writer_commit(ctx, w), STRATA_OK);
 
   strata_h5_file *f = NULL;

@@ -66,9 +66,18 @@ static void check_moments(sampler draw, const double *params, double mean, doubl
   if (fabs(v - var) > 0.05 * var) fail_msg("%s: variance %g, expected %g", what, v, var);
 }
 
-static double draw_uniform(strata_rng *g, const double *p) { (void)p; return strata_rng_uniform(g); }
-static double draw_normal(strata_rng *g, const double *p) { (void)p; return strata_rng_normal(g); }
-static double draw_exp(strata_rng *g, const double *p) { (void)p; return strata_rng_exponential(g); }
+static double draw_uniform(strata_rng *g, const double *p) {
+  (void)p;
+  return strata_rng_uniform(g);
+}
+static double draw_normal(strata_rng *g, const double *p) {
+  (void)p;
+  return strata_rng_normal(g);
+}
+static double draw_exp(strata_rng *g, const double *p) {
+  (void)p;
+  return strata_rng_exponential(g);
+}
 static double draw_gamma(strata_rng *g, const double *p) { return strata_rng_gamma(g, p[0]); }
 static double draw_beta(strata_rng *g, const double *p) { return strata_rng_beta(g, p[0], p[1]); }
 static double draw_poisson(strata_rng *g, const double *p) {

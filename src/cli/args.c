@@ -11,10 +11,10 @@
 
 static cli_option common_options[] = {
     {"threads", 0, CLI_INT, NULL, "N", "worker threads (0 = all cores)", 0, 0, 4096, 0},
-    {"memory", 0, CLI_BYTES, NULL, "SIZE",
-     "memory budget, e.g. 8G or 512M (default: 3/4 of RAM)", 0, 0, 0, 0},
-    {"json", 0, CLI_FLAG, NULL, NULL, "print one JSON object with results and phase timings",
+    {"memory", 0, CLI_BYTES, NULL, "SIZE", "memory budget, e.g. 8G or 512M (default: 3/4 of RAM)",
      0, 0, 0, 0},
+    {"json", 0, CLI_FLAG, NULL, NULL, "print one JSON object with results and phase timings", 0, 0,
+     0, 0},
     {"quiet", 'q', CLI_FLAG, NULL, NULL, "print nothing but errors", 0, 0, 0, 0},
     {"force", 0, CLI_FLAG, NULL, NULL, "replace an existing output file", 0, 0, 0, 0},
     {"help", 'h', CLI_FLAG, NULL, NULL, "show this help", 0, 0, 0, 0},
@@ -69,8 +69,7 @@ static int report_error(cli_run *run, int code, strata_status status, const char
 
 int cli_fail(cli_run *run, strata_status status) {
   const char *msg = strata_ctx_error(run->ctx);
-  return report_error(run, cli_exit_code(status), status,
-                      msg[0] ? msg : strata_status_str(status));
+  return report_error(run, cli_exit_code(status), status, msg[0] ? msg : strata_status_str(status));
 }
 
 int cli_usage_error(cli_run *run, const char *fmt, ...) {
@@ -80,8 +79,7 @@ int cli_usage_error(cli_run *run, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   size_t len = strlen(msg);
-  if (run->cmd)
-    snprintf(msg + len, sizeof msg - len, " (see: strata %s --help)", run->cmd->name);
+  if (run->cmd) snprintf(msg + len, sizeof msg - len, " (see: strata %s --help)", run->cmd->name);
   return report_error(run, CLI_EXIT_USAGE, STRATA_ERR_USAGE, msg);
 }
 
@@ -152,10 +150,26 @@ static int parse_bytes(const char *s, uint64_t *out) {
   if (end == s || errno != 0 || !(v > 0) || !isfinite(v)) return 0;
   double mult = 1;
   switch (*end) {
-    case 'k': case 'K': mult = 1024.0; end++; break;
-    case 'm': case 'M': mult = 1048576.0; end++; break;
-    case 'g': case 'G': mult = 1073741824.0; end++; break;
-    case 't': case 'T': mult = 1099511627776.0; end++; break;
+    case 'k':
+    case 'K':
+      mult = 1024.0;
+      end++;
+      break;
+    case 'm':
+    case 'M':
+      mult = 1048576.0;
+      end++;
+      break;
+    case 'g':
+    case 'G':
+      mult = 1073741824.0;
+      end++;
+      break;
+    case 't':
+    case 'T':
+      mult = 1099511627776.0;
+      end++;
+      break;
     default: break;
   }
   if (*end == 'i' || *end == 'B' || *end == 'b') end++;
@@ -172,25 +186,28 @@ static int set_value(cli_run *run, cli_option *o, const char *value) {
   switch (o->kind) {
     case CLI_FLAG: *(int *)o->target = 1; return CLI_EXIT_OK;
     case CLI_STRING:
-      if (value[0] == '\0') return cli_usage_error(run, "--%s needs a non-empty %s", o->name, o->metavar);
+      if (value[0] == '\0')
+        return cli_usage_error(run, "--%s needs a non-empty %s", o->name, o->metavar);
       *(const char **)o->target = value;
       return CLI_EXIT_OK;
     case CLI_INT: {
       errno = 0;
       long long v = strtoll(value, &end, 10);
       if (end == value || *end != '\0' || errno != 0 || (double)v < o->min || (double)v > o->max)
-        return cli_usage_error(run, "--%s expects an integer from %.0f to %.0f, got '%s'",
-                               o->name, o->min, o->max, value);
+        return cli_usage_error(run, "--%s expects an integer from %.0f to %.0f, got '%s'", o->name,
+                               o->min, o->max, value);
       *(int64_t *)o->target = v;
       return CLI_EXIT_OK;
     }
     case CLI_UINT64: {
       errno = 0;
       if (value[0] == '-')
-        return cli_usage_error(run, "--%s expects a non-negative integer, got '%s'", o->name, value);
+        return cli_usage_error(run, "--%s expects a non-negative integer, got '%s'", o->name,
+                               value);
       unsigned long long v = strtoull(value, &end, 10);
       if (end == value || *end != '\0' || errno != 0)
-        return cli_usage_error(run, "--%s expects a non-negative integer, got '%s'", o->name, value);
+        return cli_usage_error(run, "--%s expects a non-negative integer, got '%s'", o->name,
+                               value);
       *(uint64_t *)o->target = v;
       return CLI_EXIT_OK;
     }
@@ -313,7 +330,8 @@ int cli_parse(cli_run *run, const cli_command *cmd, int argc, char **argv, int a
     } else if (inline_value != NULL) {
       value = inline_value;
     } else {
-      if (i + 1 >= argc) return cli_usage_error(run, "--%s needs a value (%s)", o->name, o->metavar);
+      if (i + 1 >= argc)
+        return cli_usage_error(run, "--%s needs a value (%s)", o->name, o->metavar);
       value = argv[++i];
     }
     int rc = set_value(run, o, value);

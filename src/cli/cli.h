@@ -26,15 +26,15 @@ enum {
 typedef enum { CLI_FLAG, CLI_INT, CLI_UINT64, CLI_DOUBLE, CLI_STRING, CLI_BYTES } cli_kind;
 
 typedef struct cli_option {
-  const char *name;    /* long name without dashes: "customers" */
-  char short_name;     /* 0 for none */
+  const char *name; /* long name without dashes: "customers" */
+  char short_name;  /* 0 for none */
   cli_kind kind;
   void *target;        /* int* for FLAG, int64_t* for INT, uint64_t* for UINT64/BYTES,
                           double* for DOUBLE, const char** for STRING */
   const char *metavar; /* "N", "FILE" */
   const char *help;
   int required;
-  double min, max;     /* accepted range for numbers (inclusive) */
+  double min, max; /* accepted range for numbers (inclusive) */
   int seen;
 } cli_option;
 
@@ -49,13 +49,13 @@ typedef struct cli_common {
 } cli_common;
 
 typedef struct cli_command {
-  const char *name;      /* "gen" or "clv fit" */
-  const char *summary;   /* one line for `strata --help` */
-  const char *usage;     /* synopsis after "strata " */
-  const char *details;   /* paragraph printed under the synopsis, may be NULL */
-  cli_option *options;   /* command-specific options */
+  const char *name;    /* "gen" or "clv fit" */
+  const char *summary; /* one line for `strata --help` */
+  const char *usage;   /* synopsis after "strata " */
+  const char *details; /* paragraph printed under the synopsis, may be NULL */
+  cli_option *options; /* command-specific options */
   size_t n_options;
-  int writes_output;     /* takes --force */
+  int writes_output;      /* takes --force */
   const char *positional; /* name of the positional argument ("FILE") or NULL */
   int positional_required;
 } cli_command;

@@ -12,15 +12,16 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
   uint64_t seed = p.seed;
   const char *out = NULL;
   cli_option options[] = {
-      {"customers", 'n', CLI_INT, &customers, "N", "number of customer accounts (default 10000)",
-       1, 1, 1e12, 0},
+      {"customers", 'n', CLI_INT, &customers, "N", "number of customer accounts (default 10000)", 1,
+       1, 1e12, 0},
       {"seed", 's', CLI_UINT64, &seed, "S", "random seed (default 1)", 1, 0, 0, 0},
       {"out", 'o', CLI_STRING, &out, "FILE", "output HDF5 file", 1, 0, 0, 0},
-      {"segments", 0, CLI_INT, &segments, "K", "latent segments in the account features (1-8, default 5)",
-       0, 1, 8, 0},
-      {"r", 0, CLI_DOUBLE, &p.r, "R", "BG/NBD purchase-rate shape r (default 0.9)", 0, 1e-6, 1e6, 0},
-      {"alpha", 0, CLI_DOUBLE, &p.alpha, "A", "BG/NBD purchase-rate scale alpha, in days (default 25)",
-       0, 1e-6, 1e9, 0},
+      {"segments", 0, CLI_INT, &segments, "K",
+       "latent segments in the account features (1-8, default 5)", 0, 1, 8, 0},
+      {"r", 0, CLI_DOUBLE, &p.r, "R", "BG/NBD purchase-rate shape r (default 0.9)", 0, 1e-6, 1e6,
+       0},
+      {"alpha", 0, CLI_DOUBLE, &p.alpha, "A",
+       "BG/NBD purchase-rate scale alpha, in days (default 25)", 0, 1e-6, 1e9, 0},
       {"a", 0, CLI_DOUBLE, &p.a, "A", "BG/NBD dropout Beta shape a (default 0.9)", 0, 1e-6, 1e6, 0},
       {"b", 0, CLI_DOUBLE, &p.b, "B", "BG/NBD dropout Beta shape b (default 9)", 0, 1e-6, 1e6, 0},
       {"spend-p", 0, CLI_DOUBLE, &p.p_spend, "P", "Gamma-Gamma transaction shape p (default 6.25)",
@@ -41,7 +42,11 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
       "features come from a mixture of latent segments. Writes /accounts, /transactions\n"
       "and /truth (segment of each account, generating parameters as attributes).\n"
       "The same seed gives byte-identical data for any --threads.",
-      options, sizeof options / sizeof options[0], 1, NULL, 0};
+      options,
+      sizeof options / sizeof options[0],
+      1,
+      NULL,
+      0};
   cli_run run;
   int rc = cli_parse(&run, &cmd, argc, argv, argc_all, argv_all);
   if (rc != CLI_EXIT_OK || run.common.help) {

@@ -18,8 +18,8 @@ static void shape_text(const strata_h5_entry *e, char *buf, size_t len) {
   size_t used = 0;
   buf[0] = '\0';
   for (int i = 0; i < e->rank && used < len; i++)
-    used += (size_t)snprintf(buf + used, len - used, "%s%lld", i ? " x " : "[",
-                             (long long)e->dims[i]);
+    used +=
+        (size_t)snprintf(buf + used, len - used, "%s%lld", i ? " x " : "[", (long long)e->dims[i]);
   if (used < len) snprintf(buf + used, len - used, "]");
 }
 

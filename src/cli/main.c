@@ -49,8 +49,7 @@ int main(int argc, char **argv) {
     return CLI_EXIT_OK;
   }
   for (size_t i = 0; i < N_COMMANDS; i++)
-    if (strcmp(cmd, commands[i].name) == 0)
-      return commands[i].run(argc - 2, argv + 2, argc, argv);
+    if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2, argc, argv);
   fprintf(stderr, "strata: error: unknown command '%s' (see: strata --help)\n", cmd);
   return CLI_EXIT_USAGE;
 }

@@ -41,21 +41,21 @@ void strata_error_prefix(strata_ctx *ctx, const char *fmt, ...) STRATA_PRINTF(2,
 
 /* One-line propagation inside a function that declares `strata_status st = STRATA_OK;` and
  * ends with a single `cleanup:` exit. */
-#define STRATA_TRY(expr)                                                                          \
-  do {                                                                                            \
-    strata_status strata_try_status_ = (expr);                                                    \
-    if (strata_try_status_ != STRATA_OK) {                                                        \
-      st = strata_try_status_;                                                                    \
-      goto cleanup;                                                                               \
-    }                                                                                             \
+#define STRATA_TRY(expr)                       \
+  do {                                         \
+    strata_status strata_try_status_ = (expr); \
+    if (strata_try_status_ != STRATA_OK) {     \
+      st = strata_try_status_;                 \
+      goto cleanup;                            \
+    }                                          \
   } while (0)
 
-#define STRATA_FAIL_IF(cond, ctx, status, ...)                                                    \
-  do {                                                                                            \
-    if (cond) {                                                                                   \
-      st = strata_fail((ctx), (status), __VA_ARGS__);                                             \
-      goto cleanup;                                                                               \
-    }                                                                                             \
+#define STRATA_FAIL_IF(cond, ctx, status, ...)        \
+  do {                                                \
+    if (cond) {                                       \
+      st = strata_fail((ctx), (status), __VA_ARGS__); \
+      goto cleanup;                                   \
+    }                                                 \
   } while (0)
 
 /* ---- memory: 64-byte aligned so that AVX-512 rows and cache lines line up. */

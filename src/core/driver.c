@@ -4,9 +4,8 @@
 
 #include "core/driver.h"
 
-strata_status strata_for_blocks(strata_ctx *ctx, const char *phase, int64_t n,
-                                int64_t block_rows, size_t n_partial, strata_block_fn fn,
-                                void *arg, double *sum) {
+strata_status strata_for_blocks(strata_ctx *ctx, const char *phase, int64_t n, int64_t block_rows,
+                                size_t n_partial, strata_block_fn fn, void *arg, double *sum) {
   strata_status st = STRATA_OK;
   double *partials = NULL;
   STRATA_FAIL_IF(n < 0 || block_rows < 1 || fn == NULL, ctx, STRATA_ERR_USAGE,

@@ -23,8 +23,7 @@ static inline int64_t strata_block_count(int64_t n, int64_t block_rows) {
  * the n_partial partials added in block order. `phase` (a string literal) names the work for
  * progress and timing. Fails only for bad arguments or when the partials cannot be
  * allocated. */
-strata_status strata_for_blocks(strata_ctx *ctx, const char *phase, int64_t n,
-                                int64_t block_rows, size_t n_partial, strata_block_fn fn,
-                                void *arg, double *sum);
+strata_status strata_for_blocks(strata_ctx *ctx, const char *phase, int64_t n, int64_t block_rows,
+                                size_t n_partial, strata_block_fn fn, void *arg, double *sum);
 
 #endif

@@ -34,11 +34,10 @@ strata_status strata_check_finite(strata_ctx *ctx, const strata_matrix *block, i
                      ? (double)((const float *)block->data)[i * block->ld + j]
                      : ((const double *)block->data)[i * block->ld + j];
       if (!isfinite(v))
-        return strata_fail(ctx, STRATA_ERR_DATA,
-                           "%s: %s row %lld, column %lld is %s; remove or impute it first",
-                           file ? file : "input", dataset ? dataset : "data",
-                           (long long)(first_row + i), (long long)j,
-                           isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf"));
+        return strata_fail(
+            ctx, STRATA_ERR_DATA, "%s: %s row %lld, column %lld is %s; remove or impute it first",
+            file ? file : "input", dataset ? dataset : "data", (long long)(first_row + i),
+            (long long)j, isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf"));
     }
   }
   return STRATA_OK;

@@ -86,8 +86,7 @@ int64_t strata_rng_poisson(strata_rng *g, double mean) {
     double k = floor((2.0 * a / us + b) * u + mean + 0.43);
     if (us >= 0.07 && v <= vr) return (int64_t)k;
     if (k < 0.0 || (us < 0.013 && v > us)) continue;
-    if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
-        -mean + k * loglam - lgamma(k + 1.0))
+    if (log(v) + log(invalpha) - log(a / (us * us) + b) <= -mean + k * loglam - lgamma(k + 1.0))
       return (int64_t)k;
   }
 }

@@ -17,8 +17,8 @@ typedef struct strata_rng {
   uint32_t key[2];
   uint32_t ctr[4];
   uint32_t buf[4];
-  int pos;           /* next unused word of buf; 4 = empty */
-  int has_spare;     /* Box-Muller gives normals in pairs */
+  int pos;       /* next unused word of buf; 4 = empty */
+  int has_spare; /* Box-Muller gives normals in pairs */
   double spare;
 } strata_rng;
 
@@ -45,8 +45,7 @@ static inline void strata_philox4x32_10(const uint32_t key_in[2], const uint32_t
 }
 
 /* Positions the cursor at the first draw of (seed, stream, index). */
-static inline void strata_rng_init(strata_rng *g, uint64_t seed, uint32_t stream,
-                                   uint64_t index) {
+static inline void strata_rng_init(strata_rng *g, uint64_t seed, uint32_t stream, uint64_t index) {
   g->key[0] = (uint32_t)seed;
   g->key[1] = (uint32_t)(seed >> 32);
   g->ctr[0] = (uint32_t)index;
@@ -107,8 +106,8 @@ static inline uint64_t strata_rng_hash(uint64_t seed, uint32_t stream, uint64_t 
   return strata_rng_u64(&g);
 }
 
-double strata_rng_normal(strata_rng *g);             /* N(0, 1) */
-double strata_rng_exponential(strata_rng *g);        /* Exp(1) */
+double strata_rng_normal(strata_rng *g);              /* N(0, 1) */
+double strata_rng_exponential(strata_rng *g);         /* Exp(1) */
 double strata_rng_gamma(strata_rng *g, double shape); /* Gamma(shape, scale 1), shape > 0 */
 double strata_rng_beta(strata_rng *g, double a, double b);
 int64_t strata_rng_poisson(strata_rng *g, double mean); /* mean >= 0 */

@@ -26,8 +26,8 @@
  * the others' draws untouched. */
 enum { STREAM_PURCHASES = 1, STREAM_SPEND = 2, STREAM_FEATURES = 3 };
 
-#define GEN_BLOCK 2048          /* customers per parallel block */
-#define GEN_CHUNK (1 << 18)     /* customers generated and written per chunk */
+#define GEN_BLOCK 2048      /* customers per parallel block */
+#define GEN_CHUNK (1 << 18) /* customers generated and written per chunk */
 #define FIRST_ACCOUNT_ID 10000001
 
 void strata_gen_params_init(strata_gen_params *params) {
@@ -126,16 +126,13 @@ static void draw_features(const gen_job *job, int64_t i, int32_t *segment, doubl
   int k = strata_rng_discrete(&g, job->weights, p->segments);
   const strata_segment_prototype *s = &strata_gen_segments[k];
   *segment = k;
-  f[0] = strata_rng_gamma(&g, STRATA_GEN_TENURE_SHAPE) * s->tenure_months /
-         STRATA_GEN_TENURE_SHAPE;
-  f[1] = floor(s->employees_median * exp(STRATA_GEN_EMPLOYEES_LOGSD * strata_rng_normal(&g)) +
-               0.5);
+  f[0] = strata_rng_gamma(&g, STRATA_GEN_TENURE_SHAPE) * s->tenure_months / STRATA_GEN_TENURE_SHAPE;
+  f[1] = floor(s->employees_median * exp(STRATA_GEN_EMPLOYEES_LOGSD * strata_rng_normal(&g)) + 0.5);
   if (f[1] < 1.0) f[1] = 1.0;
   double region_w[STRATA_GEN_REGIONS];
   for (int j = 0; j < STRATA_GEN_REGIONS; j++)
     region_w[j] = j == s->home_region ? STRATA_GEN_HOME_REGION_P
-                                      : (1.0 - STRATA_GEN_HOME_REGION_P) /
-                                            (STRATA_GEN_REGIONS - 1);
+                                      : (1.0 - STRATA_GEN_HOME_REGION_P) / (STRATA_GEN_REGIONS - 1);
   f[2] = (double)strata_rng_discrete(&g, region_w, STRATA_GEN_REGIONS);
   f[3] = (double)strata_rng_poisson(&g, s->tickets_rate);
   double conc = STRATA_GEN_DISCOUNT_CONCENTRATION;
@@ -180,19 +177,19 @@ static strata_status check_params(strata_ctx *ctx, const strata_gen_params *p) {
   const struct {
     const char *name;
     double value;
-  } positive[] = {{"r", p->r},     {"alpha", p->alpha},     {"a", p->a},
-                  {"b", p->b},     {"p (spend)", p->p_spend}, {"q", p->q},
+  } positive[] = {{"r", p->r},        {"alpha", p->alpha},       {"a", p->a},
+                  {"b", p->b},        {"p (spend)", p->p_spend}, {"q", p->q},
                   {"gamma", p->gamma}};
   for (size_t j = 0; j < sizeof positive / sizeof positive[0]; j++)
-    STRATA_FAIL_IF(!(positive[j].value > 0.0 && isfinite(positive[j].value)), ctx,
-                   STRATA_ERR_USAGE, "parameter %s must be a positive finite number, got %g",
-                   positive[j].name, positive[j].value);
+    STRATA_FAIL_IF(!(positive[j].value > 0.0 && isfinite(positive[j].value)), ctx, STRATA_ERR_USAGE,
+                   "parameter %s must be a positive finite number, got %g", positive[j].name,
+                   positive[j].value);
   STRATA_FAIL_IF(p->cohort_days < 1 || p->window_days < p->cohort_days, ctx, STRATA_ERR_USAGE,
-                 "need 1 <= cohort days (%d) <= window days (%d)", p->cohort_days,
-                 p->window_days);
-  STRATA_FAIL_IF((int64_t)p->start_day + p->window_days > INT32_MAX || p->start_day < -INT32_MAX / 2,
-                 ctx, STRATA_ERR_USAGE, "start day %d with a %d-day window overflows int32 days",
-                 p->start_day, p->window_days);
+                 "need 1 <= cohort days (%d) <= window days (%d)", p->cohort_days, p->window_days);
+  STRATA_FAIL_IF(
+      (int64_t)p->start_day + p->window_days > INT32_MAX || p->start_day < -INT32_MAX / 2, ctx,
+      STRATA_ERR_USAGE, "start day %d with a %d-day window overflows int32 days", p->start_day,
+      p->window_days);
 cleanup:
   return st;
 }
@@ -206,19 +203,19 @@ static strata_status write_truth_attrs(strata_ctx *ctx, strata_h5_writer *w,
   const struct {
     const char *name;
     double value;
-  } scalars[] = {{"r", p->r},           {"alpha", p->alpha}, {"a", p->a},
-                 {"b", p->b},           {"p", p->p_spend},   {"q", p->q},
-                 {"gamma", p->gamma}};
+  } scalars[] = {{"r", p->r},       {"alpha", p->alpha}, {"a", p->a},        {"b", p->b},
+                 {"p", p->p_spend}, {"q", p->q},         {"gamma", p->gamma}};
   for (size_t j = 0; j < sizeof scalars / sizeof scalars[0]; j++)
-    STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/truth", scalars[j].name, &scalars[j].value, 1));
-  int64_t ints[] = {(int64_t)p->seed, p->customers, transactions, p->segments,
+    STRATA_TRY(
+        strata_h5_write_attr_double(ctx, w, "/truth", scalars[j].name, &scalars[j].value, 1));
+  int64_t ints[] = {(int64_t)p->seed, p->customers,   transactions,  p->segments,
                     p->start_day,     p->cohort_days, p->window_days};
   const char *int_names[] = {"seed",      "customers",   "transactions", "segments",
                              "start_day", "cohort_days", "window_days"};
   for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++)
     STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/truth", int_names[j], &ints[j], 1));
-  STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/truth", "segment_weights", weights,
-                                         p->segments));
+  STRATA_TRY(
+      strata_h5_write_attr_double(ctx, w, "/truth", "segment_weights", weights, p->segments));
   STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth", "time_unit", "day"));
   STRATA_TRY(strata_h5_write_attr_string(
       ctx, w, "/truth", "model",
@@ -229,8 +226,8 @@ cleanup:
   return st;
 }
 
-strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
-                               const char *path, int force, const char *command_line) {
+strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params, const char *path,
+                               int force, const char *command_line) {
   strata_status st = STRATA_OK;
   strata_h5_writer *w = NULL;
   int64_t *counts = NULL, *offsets = NULL;
@@ -248,8 +245,8 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
 
   /* Pass 1: transactions per customer, to size the output. */
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *counts, "transaction counts", (void **)&counts));
-  STRATA_TRY(strata_alloc(ctx, (size_t)n + 1, sizeof *offsets, "transaction offsets",
-                          (void **)&offsets));
+  STRATA_TRY(
+      strata_alloc(ctx, (size_t)n + 1, sizeof *offsets, "transaction offsets", (void **)&offsets));
   job.counts = counts;
   double total_d = 0.0;
   STRATA_TRY(strata_for_blocks(ctx, "count", n, GEN_BLOCK, 1, count_block, &job, &total_d));
@@ -323,8 +320,8 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
     STRATA_TRY(strata_h5_write_rows(ctx, w, "/transactions/customer_id", offsets[c0], t_rows,
                                     job.txn_customer));
     STRATA_TRY(strata_h5_write_rows(ctx, w, "/transactions/day", offsets[c0], t_rows, job.txn_day));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/transactions/amount", offsets[c0], t_rows,
-                                    job.txn_amount));
+    STRATA_TRY(
+        strata_h5_write_rows(ctx, w, "/transactions/amount", offsets[c0], t_rows, job.txn_amount));
     strata_phase_add(ctx, "write", strata_now() - t0);
   }
 
@@ -333,7 +330,8 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
     double means[STRATA_GEN_MAX_SEGMENTS * STRATA_GEN_FEATURES];
     for (int k = 0; k < K; k++) strata_gen_segment_means(k, means + k * STRATA_GEN_FEATURES);
     int64_t mdims[2] = {K, STRATA_GEN_FEATURES};
-    STRATA_TRY(strata_h5_write(ctx, w, "/truth/segment_feature_means", STRATA_F64, 2, mdims, means));
+    STRATA_TRY(
+        strata_h5_write(ctx, w, "/truth/segment_feature_means", STRATA_F64, 2, mdims, means));
     const char *labels[STRATA_GEN_MAX_SEGMENTS];
     for (int k = 0; k < K; k++) labels[k] = strata_gen_segments[k].label;
     STRATA_TRY(strata_h5_write_strings(ctx, w, "/truth/segment_labels", K, labels));

@@ -4,8 +4,7 @@
 #include "gen/segments.h"
 
 const char *const strata_gen_feature_names[STRATA_GEN_FEATURES] = {
-    "tenure_months", "employees", "region", "support_tickets", "discount_share",
-    "web_sessions"};
+    "tenure_months", "employees", "region", "support_tickets", "discount_share", "web_sessions"};
 
 const strata_segment_prototype strata_gen_segments[STRATA_GEN_MAX_SEGMENTS] = {
     {"small established", 0.24, 24.0, 12.0, 1.0, 0.10, 6.0, 0},
@@ -21,8 +20,8 @@ const strata_segment_prototype strata_gen_segments[STRATA_GEN_MAX_SEGMENTS] = {
 void strata_gen_segment_means(int k, double means[STRATA_GEN_FEATURES]) {
   const strata_segment_prototype *s = &strata_gen_segments[k];
   means[0] = s->tenure_months;
-  means[1] = s->employees_median *
-             exp(0.5 * STRATA_GEN_EMPLOYEES_LOGSD * STRATA_GEN_EMPLOYEES_LOGSD);
+  means[1] =
+      s->employees_median * exp(0.5 * STRATA_GEN_EMPLOYEES_LOGSD * STRATA_GEN_EMPLOYEES_LOGSD);
   double other = (1.0 - STRATA_GEN_HOME_REGION_P) / (STRATA_GEN_REGIONS - 1);
   double region_mean = 0.0;
   for (int j = 0; j < STRATA_GEN_REGIONS; j++)

@@ -13,13 +13,13 @@
 
 typedef struct strata_segment_prototype {
   const char *label;
-  double weight;            /* share of accounts before renormalisation */
-  double tenure_months;     /* Gamma, shape 4: mean */
-  double employees_median;  /* log-normal, log-sd 0.5: median */
-  double tickets_rate;      /* Poisson: support tickets in the last year */
-  double discount_mean;     /* Beta with concentration 20: mean discount share */
-  double sessions_mean;     /* Gamma, shape 3: web sessions per month */
-  int home_region;          /* region drawn with probability 0.5; the other five 0.1 each */
+  double weight;           /* share of accounts before renormalisation */
+  double tenure_months;    /* Gamma, shape 4: mean */
+  double employees_median; /* log-normal, log-sd 0.5: median */
+  double tickets_rate;     /* Poisson: support tickets in the last year */
+  double discount_mean;    /* Beta with concentration 20: mean discount share */
+  double sessions_mean;    /* Gamma, shape 3: web sessions per month */
+  int home_region;         /* region drawn with probability 0.5; the other five 0.1 each */
 } strata_segment_prototype;
 
 extern const strata_segment_prototype strata_gen_segments[STRATA_GEN_MAX_SEGMENTS];

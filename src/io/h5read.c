@@ -141,13 +141,13 @@ strata_status strata_h5_dataset_open(strata_ctx *ctx, strata_h5_file *file, cons
     char found[32], wanted[64];
     strata_h5_type_name(type, found, sizeof found);
     describe_types(types, wanted, sizeof wanted);
-    st = strata_fail(ctx, STRATA_ERR_DATA, "%s: dataset %s has type %s, expected %s", path,
-                     name, found, wanted);
+    st = strata_fail(ctx, STRATA_ERR_DATA, "%s: dataset %s has type %s, expected %s", path, name,
+                     found, wanted);
     goto cleanup;
   }
   ds->info.dtype = dtype;
-  STRATA_FAIL_IF(ds->info.dims[0] == 0, ctx, STRATA_ERR_DATA, "%s: dataset %s has zero rows",
-                 path, name);
+  STRATA_FAIL_IF(ds->info.dims[0] == 0, ctx, STRATA_ERR_DATA, "%s: dataset %s has zero rows", path,
+                 name);
   STRATA_FAIL_IF(rank == 2 && ds->info.dims[1] == 0, ctx, STRATA_ERR_DATA,
                  "%s: dataset %s has zero columns", path, name);
   STRATA_FAIL_IF(cols > 0 && ds->info.dims[1] != cols, ctx, STRATA_ERR_DATA,
@@ -179,10 +179,9 @@ strata_status strata_h5_dataset_read_rows(strata_ctx *ctx, strata_h5_dataset *ds
   hid_t memspace = H5I_INVALID_HID;
   STRATA_FAIL_IF(ds == NULL || (buf == NULL && nrows > 0), ctx, STRATA_ERR_USAGE,
                  "strata_h5_dataset_read_rows: dataset and buffer must not be NULL");
-  STRATA_FAIL_IF(row0 < 0 || nrows < 0 || row0 > ds->info.dims[0] - nrows, ctx,
-                 STRATA_ERR_USAGE, "%s: rows %lld..%lld of %s are out of range (%lld rows)",
-                 ds->file->path, (long long)row0, (long long)(row0 + nrows), ds->name,
-                 (long long)ds->info.dims[0]);
+  STRATA_FAIL_IF(row0 < 0 || nrows < 0 || row0 > ds->info.dims[0] - nrows, ctx, STRATA_ERR_USAGE,
+                 "%s: rows %lld..%lld of %s are out of range (%lld rows)", ds->file->path,
+                 (long long)row0, (long long)(row0 + nrows), ds->name, (long long)ds->info.dims[0]);
   hid_t native = strata_h5_native(memtype);
   STRATA_FAIL_IF(native < 0, ctx, STRATA_ERR_USAGE, "strata_h5_dataset_read_rows: bad memtype %d",
                  (int)memtype);
@@ -196,9 +195,8 @@ strata_status strata_h5_dataset_read_rows(strata_ctx *ctx, strata_h5_dataset *ds
   }
   memspace = H5Screate_simple(ds->info.rank, count, NULL);
   if (memspace < 0 || H5Dread(ds->id, native, memspace, ds->space, H5P_DEFAULT, buf) < 0) {
-    st = strata_h5_fail(ctx, STRATA_ERR_IO, "%s: cannot read rows %lld..%lld of %s",
-                        ds->file->path, (long long)row0, (long long)(row0 + nrows - 1),
-                        ds->name);
+    st = strata_h5_fail(ctx, STRATA_ERR_IO, "%s: cannot read rows %lld..%lld of %s", ds->file->path,
+                        (long long)row0, (long long)(row0 + nrows - 1), ds->name);
     goto cleanup;
   }
 cleanup:
@@ -256,8 +254,8 @@ strata_status strata_h5_read_strings(strata_ctx *ctx, strata_h5_file *file, cons
   n = (int64_t)dim;
   views = calloc(n ? (size_t)n : 1, sizeof *views);
   lens = calloc(n ? (size_t)n : 1, sizeof *lens);
-  STRATA_FAIL_IF(views == NULL || lens == NULL, ctx, STRATA_ERR_NOMEM,
-                 "out of memory reading %s", name);
+  STRATA_FAIL_IF(views == NULL || lens == NULL, ctx, STRATA_ERR_NOMEM, "out of memory reading %s",
+                 name);
   mtype = H5Tcopy(H5T_C_S1);
   H5Tset_cset(mtype, H5Tget_cset(ftype)); /* HDF5 converts no character sets */
   if (H5Tis_variable_str(ftype) > 0) {

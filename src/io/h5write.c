@@ -58,8 +58,8 @@ strata_status strata_h5_writer_create(strata_ctx *ctx, const char *path, int for
   strata_h5_quiet();
   struct stat sb;
   if (stat(path, &sb) == 0) {
-    STRATA_FAIL_IF(S_ISDIR(sb.st_mode), ctx, STRATA_ERR_IO,
-                   "cannot write '%s': it is a directory", path);
+    STRATA_FAIL_IF(S_ISDIR(sb.st_mode), ctx, STRATA_ERR_IO, "cannot write '%s': it is a directory",
+                   path);
     STRATA_FAIL_IF(!force, ctx, STRATA_ERR_EXISTS,
                    "output '%s' already exists; pass --force to replace it", path);
   }
@@ -75,12 +75,10 @@ strata_status strata_h5_writer_create(strata_ctx *ctx, const char *path, int for
                  "cannot write '%s': directory '%s' does not exist", path, w->dir);
   {
     char *base_copy = strdup(path);
-    STRATA_FAIL_IF(base_copy == NULL, ctx, STRATA_ERR_NOMEM, "out of memory creating '%s'",
-                   path);
+    STRATA_FAIL_IF(base_copy == NULL, ctx, STRATA_ERR_NOMEM, "out of memory creating '%s'", path);
     size_t len = strlen(w->dir) + strlen(base_copy) + 32;
     w->temp = malloc(len);
-    if (w->temp != NULL)
-      snprintf(w->temp, len, "%s/.%s.tmp-XXXXXX", w->dir, basename(base_copy));
+    if (w->temp != NULL) snprintf(w->temp, len, "%s/.%s.tmp-XXXXXX", w->dir, basename(base_copy));
     free(base_copy);
     STRATA_FAIL_IF(w->temp == NULL, ctx, STRATA_ERR_NOMEM, "out of memory creating '%s'", path);
   }
@@ -184,8 +182,8 @@ static strata_status create_dataset(strata_ctx *ctx, strata_h5_writer *w, const 
   STRATA_FAIL_IF(w == NULL || name == NULL || name[0] != '/', ctx, STRATA_ERR_USAGE,
                  "dataset names are absolute paths such as /kmeans/centers, got '%s'",
                  name ? name : "(null)");
-  STRATA_FAIL_IF(rank != 1 && rank != 2, ctx, STRATA_ERR_USAGE,
-                 "%s: rank must be 1 or 2, got %d", name, rank);
+  STRATA_FAIL_IF(rank != 1 && rank != 2, ctx, STRATA_ERR_USAGE, "%s: rank must be 1 or 2, got %d",
+                 name, rank);
   hsize_t hdims[2] = {0, 1};
   for (int i = 0; i < rank; i++) {
     STRATA_FAIL_IF(dims[i] < 0, ctx, STRATA_ERR_USAGE, "%s: negative extent %lld", name,
@@ -228,8 +226,8 @@ strata_status strata_h5_create_dataset(strata_ctx *ctx, strata_h5_writer *w, con
   hid_t ds = H5I_INVALID_HID;
   STRATA_FAIL_IF(file_type(dtype) < 0 || dims == NULL, ctx, STRATA_ERR_USAGE,
                  "%s: bad element type or NULL dims", name ? name : "(null)");
-  STRATA_TRY(create_dataset(ctx, w, name, file_type(dtype), rank, dims, strata_dtype_size(dtype),
-                            &ds));
+  STRATA_TRY(
+      create_dataset(ctx, w, name, file_type(dtype), rank, dims, strata_dtype_size(dtype), &ds));
 cleanup:
   if (ds >= 0) H5Dclose(ds);
   return st;
@@ -250,9 +248,9 @@ strata_status strata_h5_write_rows(strata_ctx *ctx, strata_h5_writer *w, const c
   int rank = H5Sget_simple_extent_ndims(fspace);
   hsize_t dims[2] = {0, 1};
   H5Sget_simple_extent_dims(fspace, dims, NULL);
-  STRATA_FAIL_IF(row0 < 0 || nrows < 0 || (hsize_t)(row0 + nrows) > dims[0], ctx,
-                 STRATA_ERR_USAGE, "%s: rows %lld..%lld are out of range (%llu rows)", name,
-                 (long long)row0, (long long)(row0 + nrows), (unsigned long long)dims[0]);
+  STRATA_FAIL_IF(row0 < 0 || nrows < 0 || (hsize_t)(row0 + nrows) > dims[0], ctx, STRATA_ERR_USAGE,
+                 "%s: rows %lld..%lld are out of range (%llu rows)", name, (long long)row0,
+                 (long long)(row0 + nrows), (unsigned long long)dims[0]);
   if (nrows == 0) goto cleanup;
   hsize_t start[2] = {(hsize_t)row0, 0};
   hsize_t count[2] = {(hsize_t)nrows, rank == 2 ? dims[1] : 1};
@@ -273,8 +271,7 @@ cleanup:
 }
 
 strata_status strata_h5_write(strata_ctx *ctx, strata_h5_writer *w, const char *name,
-                              strata_dtype dtype, int rank, const int64_t *dims,
-                              const void *data) {
+                              strata_dtype dtype, int rank, const int64_t *dims, const void *data) {
   strata_status st = STRATA_OK;
   STRATA_TRY(strata_h5_create_dataset(ctx, w, name, dtype, rank, dims));
   STRATA_TRY(strata_h5_write_rows(ctx, w, name, 0, dims[0], data));
@@ -327,8 +324,8 @@ static strata_status write_attr(strata_ctx *ctx, strata_h5_writer *w, const char
   }
   a = H5Acreate_by_name(w->id, obj, attr, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (a < 0 || (count != 0 && H5Awrite(a, mtype, data) < 0)) {
-    st = strata_h5_fail(ctx, STRATA_ERR_IO, "cannot write attribute '%s' of %s to '%s'", attr,
-                        obj, w->path);
+    st = strata_h5_fail(ctx, STRATA_ERR_IO, "cannot write attribute '%s' of %s to '%s'", attr, obj,
+                        w->path);
     goto cleanup;
   }
 cleanup:
@@ -339,15 +336,13 @@ cleanup:
 
 /* count == 1 is stored as a scalar, which is what readers expect of a single parameter. */
 strata_status strata_h5_write_attr_double(strata_ctx *ctx, strata_h5_writer *w, const char *obj,
-                                          const char *attr, const double *values,
-                                          int64_t count) {
-  return write_attr(ctx, w, obj, attr, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                    count == 1 ? -1 : count, values);
+                                          const char *attr, const double *values, int64_t count) {
+  return write_attr(ctx, w, obj, attr, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, count == 1 ? -1 : count,
+                    values);
 }
 
 strata_status strata_h5_write_attr_int64(strata_ctx *ctx, strata_h5_writer *w, const char *obj,
-                                         const char *attr, const int64_t *values,
-                                         int64_t count) {
+                                         const char *attr, const int64_t *values, int64_t count) {
   return write_attr(ctx, w, obj, attr, H5T_STD_I64LE, H5T_NATIVE_INT64, count == 1 ? -1 : count,
                     values);
 }
@@ -365,8 +360,8 @@ strata_status strata_h5_write_provenance(strata_ctx *ctx, strata_h5_writer *w,
                                          const char *command_line, int64_t input_rows,
                                          int64_t input_cols) {
   strata_status st = STRATA_OK;
-  STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/", "command_line",
-                                         command_line ? command_line : ""));
+  STRATA_TRY(
+      strata_h5_write_attr_string(ctx, w, "/", "command_line", command_line ? command_line : ""));
   STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/", "input_rows", &input_rows, 1));
   STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/", "input_cols", &input_cols, 1));
 cleanup:
