@@ -18,7 +18,7 @@ bench_header() {
   local title=$1
   echo "== $title"
   echo "machine:   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-  echo "strata:    $("$STRATA" --version), ISA ${STRATA_ISA:-auto}, threads $THREADS"
+  echo "strata:    $("$STRATA" --version), threads $THREADS"
   echo "compiler:  $(grep -m1 'CMAKE_C_COMPILER:' "$BUILD/CMakeCache.txt" | cut -d= -f2) $(grep -m1 'CMAKE_C_FLAGS_RELEASE:' "$BUILD/CMakeCache.txt" | cut -d= -f2)"
   echo "peers:     python $("$PY" -c 'import sys; print(sys.version.split()[0])'), $("$PY" -c "$2")"
 }

@@ -122,6 +122,8 @@ void strata_ctx_clear_error(strata_ctx *ctx);
 size_t strata_ctx_phase_count(const strata_ctx *ctx);
 const char *strata_ctx_phase_name(const strata_ctx *ctx, size_t i);
 double strata_ctx_phase_seconds(const strata_ctx *ctx, size_t i);
+/* Adds seconds to a phase (created if new); `name` must outlive the context (a literal). */
+void strata_ctx_add_phase(strata_ctx *ctx, const char *name, double seconds);
 
 /* ------------------------------------------------------------------ HDF5 input */
 
@@ -164,6 +166,24 @@ const strata_dataset_info *strata_h5_dataset_info(const strata_h5_dataset *ds);
  * (a hyperslab) keeps memory bounded for any dataset size. */
 strata_status strata_h5_dataset_read_rows(strata_ctx *ctx, strata_h5_dataset *ds, int64_t row0,
                                           int64_t nrows, strata_dtype memtype, void *buf);
+
+/* Reads a whole rank-2 dataset (element type in `types`, read as stored: no conversion) into
+ * memory, block by block, checking that every value is finite; a NaN or infinity fails with
+ * STRATA_ERR_DATA naming the file, dataset, row and column. The allocation counts against the
+ * memory budget. On success out->data is owned by the caller: release it with
+ * strata_matrix_release. */
+strata_status strata_h5_read_matrix(strata_ctx *ctx, strata_h5_file *file, const char *name,
+                                    unsigned types, strata_matrix *out);
+/* Reads a rank-1 dataset into a new array of `memtype` (converted if needed; floats checked
+ * finite). With expected_rows > 0 the length must match. Free *out with strata_buffer_free. */
+strata_status strata_h5_read_vector(strata_ctx *ctx, strata_h5_file *file, const char *name,
+                                    unsigned types, int64_t expected_rows, strata_dtype memtype,
+                                    void **out);
+/* Frees the data of a matrix filled by strata_h5_read_matrix and zeroes the view; NULL
+ * accepted. */
+void strata_matrix_release(strata_matrix *m);
+/* Frees an array returned by the library (e.g. strata_h5_read_vector); NULL accepted. */
+void strata_buffer_free(void *p);
 
 /* Reads a rank-1 dataset of strings (variable or fixed length). On success *out is an array
  * of *count strings in one allocation, released with free(*out). */
@@ -242,6 +262,75 @@ strata_status strata_h5_write_attr_string(strata_ctx *ctx, strata_h5_writer *w, 
 strata_status strata_h5_write_provenance(strata_ctx *ctx, strata_h5_writer *w,
                                          const char *command_line, int64_t input_rows,
                                          int64_t input_cols);
+
+/* ------------------------------------------------------------------ k-means */
+
+typedef enum strata_kmeans_algorithm {
+  STRATA_KMEANS_AUTO = 0,    /* the fastest exact algorithm for the shape */
+  STRATA_KMEANS_LLOYD = 1,   /* Lloyd 1982: every distance every iteration */
+  STRATA_KMEANS_HAMERLY = 2  /* Hamerly 2010: same result as Lloyd, most distances skipped */
+} strata_kmeans_algorithm;
+
+typedef enum strata_kmeans_init {
+  STRATA_KMEANS_INIT_KMEANSPP = 0, /* greedy k-means++ (Arthur & Vassilvitskii 2007), as
+                                      scikit-learn: 2 + floor(ln k) local trials per centre */
+  STRATA_KMEANS_INIT_RANDOM = 1,   /* k distinct rows drawn with probability ~ weight */
+  STRATA_KMEANS_INIT_GIVEN = 2     /* params.init_centers */
+} strata_kmeans_init;
+
+typedef struct strata_kmeans_params {
+  int64_t k;                          /* clusters, 1 <= k <= n */
+  strata_kmeans_algorithm algorithm;  /* default AUTO */
+  strata_kmeans_init init;            /* default KMEANSPP */
+  int max_iter;                       /* default 300 */
+  double tol;                         /* default 1e-4, relative to the mean feature variance */
+  int n_init;                         /* runs from different seeds, best inertia kept; default 1 */
+  uint64_t seed;                      /* default 0 */
+  int64_t local_trials;               /* k-means++ candidates per centre; 0 = 2 + floor(ln k) */
+  int refine;                         /* 1 (default): after convergence, non-local jumps of
+                                         single centres out of local optima, each kept only
+                                         when the inertia drops (see src/kmeans/refine_tmpl.h);
+                                         0: plain k-means as scikit-learn */
+  const double *weights;              /* n non-negative sample weights or NULL (all 1); borrowed */
+  const void *init_centers;           /* k x d, dtype of the data, for INIT_GIVEN; borrowed */
+} strata_kmeans_params;
+
+/* Fills the defaults above (k = 8 as scikit-learn; set it). */
+void strata_kmeans_params_init(strata_kmeans_params *params);
+
+typedef struct strata_kmeans_s strata_kmeans;
+
+/* Clusters the rows of x (float32 or float64, read in place: no conversion copy) and returns
+ * a model holding centres, labels, inertia, iterations and convergence. Semantics follow
+ * scikit-learn's KMeans: convergence when the labels no longer change or when the squared
+ * centre shift summed over clusters is at most tol x the mean variance of the features; an
+ * empty cluster is re-seeded from the row farthest from its centre; inertia is the weighted
+ * sum of squared distances to the final centres. The same seed gives identical results for
+ * any thread count. Errors: STRATA_ERR_USAGE (k < 1, k > n, d = 0, bad parameters),
+ * STRATA_ERR_DATA (NaN or infinite values, negative or all-zero weights), STRATA_ERR_BUDGET /
+ * STRATA_ERR_NOMEM. */
+strata_status strata_kmeans_fit(strata_ctx *ctx, const strata_matrix *x,
+                                const strata_kmeans_params *params, strata_kmeans **out);
+void strata_kmeans_free(strata_kmeans *model);
+int64_t strata_kmeans_k(const strata_kmeans *model);
+int64_t strata_kmeans_d(const strata_kmeans *model);
+strata_dtype strata_kmeans_dtype(const strata_kmeans *model);
+/* k x d centres in the data's dtype, row-major; owned by the model. */
+const void *strata_kmeans_centers(const strata_kmeans *model);
+/* n labels in [0, k) of the training rows; owned by the model. */
+const int32_t *strata_kmeans_labels(const strata_kmeans *model);
+double strata_kmeans_inertia(const strata_kmeans *model);
+int strata_kmeans_n_iter(const strata_kmeans *model);
+int strata_kmeans_converged(const strata_kmeans *model);
+/* Refinement jumps that were kept (0 when params.refine was 0). */
+int strata_kmeans_jumps(const strata_kmeans *model);
+/* The algorithm that actually ran (AUTO resolved). */
+strata_kmeans_algorithm strata_kmeans_algorithm_used(const strata_kmeans *model);
+
+/* Assigns rows of x (same dtype and d as the model) to their nearest centre: labels[i], and
+ * when sqdist is not NULL the squared distance. Both arrays have x->n elements, caller-owned. */
+strata_status strata_kmeans_predict(strata_ctx *ctx, const strata_kmeans *model,
+                                    const strata_matrix *x, int32_t *labels, double *sqdist);
 
 /* ------------------------------------------------------------------ synthetic customer bases */
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -354,5 +355,14 @@ int cli_parse(cli_run *run, const cli_command *cmd, int argc, char **argv, int a
   if (!run->common.quiet && isatty(STDERR_FILENO))
     strata_ctx_set_progress(run->ctx, cli_progress_print, NULL);
   run->result = cJSON_CreateObject();
+  return CLI_EXIT_OK;
+}
+
+int cli_check_distinct(cli_run *run, const char *input, const char *output) {
+  struct stat a, b;
+  if (input && output && stat(input, &a) == 0 && stat(output, &b) == 0 && a.st_dev == b.st_dev &&
+      a.st_ino == b.st_ino)
+    return cli_usage_error(run, "--out %s is the input file; strata never modifies its input",
+                           output);
   return CLI_EXIT_OK;
 }

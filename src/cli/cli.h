@@ -91,8 +91,13 @@ void cli_run_free(cli_run *run);
 /* stdout for human-readable text, or NULL under --json or --quiet. */
 FILE *cli_text(const cli_run *run);
 
+/* Refuses (usage error) an output path that names the input file itself: the atomic rename
+ * would replace the input, and input is never modified. */
+int cli_check_distinct(cli_run *run, const char *input, const char *output);
+
 /* The commands. */
 int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_info(int argc, char **argv, int argc_all, char **argv_all);
+int cli_cmd_kmeans(int argc, char **argv, int argc_all, char **argv_all);
 
 #endif

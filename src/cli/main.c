@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "kernels.h"
 
 typedef struct {
   const char *name;
@@ -13,6 +14,7 @@ typedef struct {
 static const command_entry commands[] = {
     {"gen", "generate a synthetic customer base with known truth", cli_cmd_gen},
     {"info", "list the groups, datasets, shapes, types and attributes of a file", cli_cmd_info},
+    {"kmeans", "cluster the rows of a dataset with exact k-means", cli_cmd_kmeans},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -45,7 +47,7 @@ int main(int argc, char **argv) {
     return CLI_EXIT_OK;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-    printf("strata %s\n", strata_version());
+    printf("strata %s (kernels: %s)\n", strata_version(), strata_kernels_isa_name());
     return CLI_EXIT_OK;
   }
   for (size_t i = 0; i < N_COMMANDS; i++)

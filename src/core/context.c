@@ -99,3 +99,7 @@ const char *strata_ctx_phase_name(const strata_ctx *ctx, size_t i) {
 double strata_ctx_phase_seconds(const strata_ctx *ctx, size_t i) {
   return (ctx && i < ctx->n_phases) ? ctx->phase_seconds[i] : 0.0;
 }
+
+void strata_ctx_add_phase(strata_ctx *ctx, const char *name, double seconds) {
+  strata_phase_add(ctx, name, seconds);
+}

@@ -41,3 +41,5 @@ strata_status strata_calloc(strata_ctx *ctx, size_t count, size_t size, const ch
 }
 
 void strata_free(void *p) { free(p); }
+
+void strata_buffer_free(void *p) { free(p); }

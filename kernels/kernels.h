@@ -1,0 +1,306 @@
+/*
+ * kernels.h — the pure numeric kernels of k-means, their dispatch table and the packed-centre
+ * format they share.
+ *
+ * Kernels take restrict pointers, sizes and leading dimensions, and return numbers: no
+ * allocation, no threads, no status codes. Every kernel exists as a scalar reference twin
+ * (`_ref`, the fallback and the test oracle), an AVX2+FMA variant and an AVX-512 variant. The
+ * table of one ISA is picked once per process (strata_kernels_get); hot loops only call
+ * through it.
+ *
+ * Why a packed centre format. The distance kernels put one centre per SIMD lane and walk the
+ * dimensions in order, so that each lane computes exactly the scalar loop
+ *     acc = bias; for t in 0..d-1: acc = fma(x[t] - c[t], x[t] - c[t], acc)   (direct form)
+ *     acc = bias; for t in 0..d-1: acc = fma(x[t], c[t], acc)                 (dot form)
+ * with one correctly rounded fma per step. The reference does the same with fma()/fmaf(), so
+ * every variant gives BIT-IDENTICAL distances, labels and second distances: results do not
+ * depend on the machine's ISA, and tests compare variants exactly. Vectorising over centres
+ * (instead of over dimensions, which needs a horizontal sum per pair) also keeps every lane
+ * busy for small d such as 16, the common case. The cost is a transpose of the k x d centres
+ * into panels once per iteration (O(k d), strata_k_pack_*), negligible against O(n k d).
+ *
+ * Packed layout (W = STRATA_K_PANEL_F32 = 16 for float, STRATA_K_PANEL_F64 = 8 for double, the
+ * same for every ISA): centres are cut into ceil(k / W) panels of W; panel p holds
+ *     [0, W)          bias of the direct form: 0 for a real centre, +inf for a padding lane
+ *     [W, 2W)         bias of the dot form: -||c_j||^2 / 2, -inf for a padding lane
+ *     [2W + t W + w]  c[p W + w][t] for t < d (0 for a padding lane)
+ * and panels follow each other every (d + 2) W elements. ||c||^2 is the same sequential fma
+ * chain as strata_k_sqnorm_*_ref, so the dot form and the GEMM path agree on it.
+ *
+ * The two forms:
+ *  - direct ("sqdist"): sum of (x - c)^2. Exact up to one rounding per step, never negative;
+ *    use it whenever labels must be exact (Lloyd's default, k-means++, prediction).
+ *  - dot ("dot"): ||x||^2 + ||c||^2 - 2 x.c, computed as ||x||^2 - 2 a with
+ *    a = x.c - ||c||^2 / 2 (the factor 2 is exact, so the argmax of a is the argmin of the
+ *    distance); half the arithmetic on CPUs whose adders are not separate from their FMA
+ *    units, but it cancels when ||x|| is large against the cluster spread: centre the data.
+ *    Distances are clamped at 0. ||x||^2 comes from the caller (strata_k_sqnorm_*), since the
+ *    data does not change between iterations.
+ *
+ * Ties resolve to the lowest centre index in every kernel and every variant. Inputs must be
+ * finite (strata_check_finite rejects NaN and infinities upstream); with a NaN the label is
+ * unspecified but within [0, k).
+ *
+ * Thread safety: every kernel is reentrant and touches only its arguments; concurrent calls on
+ * disjoint outputs are safe. Sizes are int64_t; n = 0 is a no-op, d >= 1 and k >= 1 otherwise.
+ */
+#ifndef STRATA_KERNELS_H
+#define STRATA_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STRATA_K_PANEL_F32 16
+#define STRATA_K_PANEL_F64 8
+
+/* Elements of the packed buffer for k centres of d dimensions. */
+static inline size_t strata_k_packed_len_f32(int64_t k, int64_t d) {
+  return (size_t)((k + STRATA_K_PANEL_F32 - 1) / STRATA_K_PANEL_F32) * (size_t)(d + 2) *
+         STRATA_K_PANEL_F32;
+}
+static inline size_t strata_k_packed_len_f64(int64_t k, int64_t d) {
+  return (size_t)((k + STRATA_K_PANEL_F64 - 1) / STRATA_K_PANEL_F64) * (size_t)(d + 2) *
+         STRATA_K_PANEL_F64;
+}
+
+/* Packs the k x d centres c (row j at c + j * ldc) into `packed`
+ * (strata_k_packed_len_*(k, d) elements, any alignment; 64 bytes is best). O(k d); one
+ * implementation serves every ISA because the layout is the same. */
+void strata_k_pack_centers_f32(int64_t k, int64_t d, const float *restrict c, int64_t ldc,
+                               float *restrict packed);
+void strata_k_pack_centers_f64(int64_t k, int64_t d, const double *restrict c, int64_t ldc,
+                               double *restrict packed);
+
+/* ------------------------------------------------------------------ kernel signatures */
+
+/* Nearest centre, direct form: for each row i of x (n x d, row i at x + i * ldx) writes
+ * label[i] in [0, k) and dist[i] = ||x_i - c_label||^2. */
+typedef void (*strata_k_sqdist_argmin_f32_fn)(int64_t n, int64_t d, int64_t k,
+                                              const float *restrict x, int64_t ldx,
+                                              const float *restrict packed,
+                                              int32_t *restrict label, float *restrict dist);
+typedef void (*strata_k_sqdist_argmin_f64_fn)(int64_t n, int64_t d, int64_t k,
+                                              const double *restrict x, int64_t ldx,
+                                              const double *restrict packed,
+                                              int32_t *restrict label, double *restrict dist);
+/* Same, plus dist2[i], the second smallest squared distance over all k centres (counting a
+ * tie with the nearest: then dist2 == dist; +inf when k == 1). For Hamerly/Yinyang bounds. */
+typedef void (*strata_k_sqdist_argmin2_f32_fn)(int64_t n, int64_t d, int64_t k,
+                                               const float *restrict x, int64_t ldx,
+                                               const float *restrict packed,
+                                               int32_t *restrict label, float *restrict dist,
+                                               float *restrict dist2);
+typedef void (*strata_k_sqdist_argmin2_f64_fn)(int64_t n, int64_t d, int64_t k,
+                                               const double *restrict x, int64_t ldx,
+                                               const double *restrict packed,
+                                               int32_t *restrict label, double *restrict dist,
+                                               double *restrict dist2);
+/* Nearest centre, dot form: xnorm[i] = ||x_i||^2 (strata_k_sqnorm_*), dist[i] =
+ * max(0, ||x_i||^2 - 2 (x_i.c - ||c||^2 / 2)) of the chosen centre. */
+typedef void (*strata_k_dot_argmin_f32_fn)(int64_t n, int64_t d, int64_t k,
+                                           const float *restrict x, int64_t ldx,
+                                           const float *restrict xnorm,
+                                           const float *restrict packed,
+                                           int32_t *restrict label, float *restrict dist);
+typedef void (*strata_k_dot_argmin_f64_fn)(int64_t n, int64_t d, int64_t k,
+                                           const double *restrict x, int64_t ldx,
+                                           const double *restrict xnorm,
+                                           const double *restrict packed,
+                                           int32_t *restrict label, double *restrict dist);
+typedef void (*strata_k_dot_argmin2_f32_fn)(int64_t n, int64_t d, int64_t k,
+                                            const float *restrict x, int64_t ldx,
+                                            const float *restrict xnorm,
+                                            const float *restrict packed,
+                                            int32_t *restrict label, float *restrict dist,
+                                            float *restrict dist2);
+typedef void (*strata_k_dot_argmin2_f64_fn)(int64_t n, int64_t d, int64_t k,
+                                            const double *restrict x, int64_t ldx,
+                                            const double *restrict xnorm,
+                                            const double *restrict packed,
+                                            int32_t *restrict label, double *restrict dist,
+                                            double *restrict dist2);
+/* All squared distances, direct form: out[i * ldo + j] = ||x_i - c_j||^2 for j < m (the m
+ * packed centres, e.g. the candidates of a greedy k-means++ step); ldo >= m. */
+typedef void (*strata_k_sqdist_f32_fn)(int64_t n, int64_t d, int64_t m,
+                                       const float *restrict x, int64_t ldx,
+                                       const float *restrict packed, float *restrict out,
+                                       int64_t ldo);
+typedef void (*strata_k_sqdist_f64_fn)(int64_t n, int64_t d, int64_t m,
+                                       const double *restrict x, int64_t ldx,
+                                       const double *restrict packed, double *restrict out,
+                                       int64_t ldo);
+/* D^2 update of k-means++: dmin[i] = min(dmin[i], ||x_i - c||^2) for one centre c (d
+ * contiguous elements, not packed). The distance is bit-identical to the direct-form one. */
+typedef void (*strata_k_sqdist_min_f32_fn)(int64_t n, int64_t d, const float *restrict x,
+                                           int64_t ldx, const float *restrict c,
+                                           float *restrict dmin);
+typedef void (*strata_k_sqdist_min_f64_fn)(int64_t n, int64_t d, const double *restrict x,
+                                           int64_t ldx, const double *restrict c,
+                                           double *restrict dmin);
+/* Squared norms of rows: out[i] = ||x_i||^2 as a sequential fma chain over t. */
+typedef void (*strata_k_sqnorm_f32_fn)(int64_t n, int64_t d, const float *restrict x,
+                                       int64_t ldx, float *restrict out);
+typedef void (*strata_k_sqnorm_f64_fn)(int64_t n, int64_t d, const double *restrict x,
+                                       int64_t ldx, double *restrict out);
+/* Lloyd update, in row order so that it is deterministic: for i < n, with l = label[i] and
+ * w = weight ? weight[i] : 1,
+ *     sums[l * lds + t] += w * x_i[t]  (in double: the product rounded, then the sum)
+ *     wsum[l] += w
+ * Labels must lie in [0, k) of the caller's arrays. Accumulating float input in double keeps
+ * a million-row sum accurate; per-block partial sums are combined by the caller in block
+ * order, so the result does not depend on the thread count. Call it on the rows just
+ * assigned (a few hundred to a few thousand), while they are still in cache: on the full
+ * data it is bound by memory bandwidth (4.5 ms per million 16-float rows, against 1.9 ns a
+ * row from cache). Rows of `sums` starting on 64-byte boundaries avoid split cache lines. */
+typedef void (*strata_k_accumulate_f32_fn)(int64_t n, int64_t d, const float *restrict x,
+                                           int64_t ldx, const int32_t *restrict label,
+                                           const double *restrict weight,
+                                           double *restrict sums, int64_t lds,
+                                           double *restrict wsum);
+typedef void (*strata_k_accumulate_f64_fn)(int64_t n, int64_t d, const double *restrict x,
+                                           int64_t ldx, const int32_t *restrict label,
+                                           const double *restrict weight,
+                                           double *restrict sums, int64_t lds,
+                                           double *restrict wsum);
+/* Argmin over a block of dot products g (n x k, row i at g + i * ldg, g_ij = x_i.c_j as from
+ * sgemm/dgemm), fused so that it runs while the block is in cache: a_ij = g_ij - cnorm_j / 2
+ * (one fma), label = lowest j of the largest a, dist = max(0, xnorm_i - 2 a), and when dist2
+ * is not NULL the second smallest distance likewise. cnorm_j = ||c_j||^2. */
+typedef void (*strata_k_gemm_argmin_f32_fn)(int64_t n, int64_t k, const float *restrict g,
+                                            int64_t ldg, const float *restrict cnorm,
+                                            const float *restrict xnorm,
+                                            int32_t *restrict label, float *restrict dist,
+                                            float *restrict dist2);
+typedef void (*strata_k_gemm_argmin_f64_fn)(int64_t n, int64_t k, const double *restrict g,
+                                            int64_t ldg, const double *restrict cnorm,
+                                            const double *restrict xnorm,
+                                            int32_t *restrict label, double *restrict dist,
+                                            double *restrict dist2);
+
+/* ------------------------------------------------------------------ dispatch */
+
+typedef enum strata_isa {
+  STRATA_ISA_REF = 0,   /* portable C, also the oracle of the tests */
+  STRATA_ISA_AVX2 = 1,  /* AVX2 + FMA (Haswell, Zen 1 and later) */
+  STRATA_ISA_AVX512 = 2 /* AVX-512 F/BW/DQ/VL (Skylake-SP, Ice Lake, Zen 4 and later) */
+} strata_isa;
+#define STRATA_ISA_COUNT 3
+
+typedef struct strata_kernels {
+  strata_isa isa;
+  const char *name; /* "ref", "avx2" or "avx512" */
+  strata_k_sqdist_argmin_f32_fn sqdist_argmin_f32;
+  strata_k_sqdist_argmin2_f32_fn sqdist_argmin2_f32;
+  strata_k_dot_argmin_f32_fn dot_argmin_f32;
+  strata_k_dot_argmin2_f32_fn dot_argmin2_f32;
+  strata_k_sqdist_f32_fn sqdist_f32;
+  strata_k_sqdist_min_f32_fn sqdist_min_f32;
+  strata_k_sqnorm_f32_fn sqnorm_f32;
+  strata_k_accumulate_f32_fn accumulate_f32;
+  strata_k_gemm_argmin_f32_fn gemm_argmin_f32;
+  strata_k_sqdist_argmin_f64_fn sqdist_argmin_f64;
+  strata_k_sqdist_argmin2_f64_fn sqdist_argmin2_f64;
+  strata_k_dot_argmin_f64_fn dot_argmin_f64;
+  strata_k_dot_argmin2_f64_fn dot_argmin2_f64;
+  strata_k_sqdist_f64_fn sqdist_f64;
+  strata_k_sqdist_min_f64_fn sqdist_min_f64;
+  strata_k_sqnorm_f64_fn sqnorm_f64;
+  strata_k_accumulate_f64_fn accumulate_f64;
+  strata_k_gemm_argmin_f64_fn gemm_argmin_f64;
+} strata_kernels;
+
+/* The table of the process: filled once (thread-safe) with the best ISA that the CPU and the
+ * OS support, or with the one named by the environment variable STRATA_ISA=ref|avx2|avx512
+ * when the CPU has it (a request it lacks, or an unknown name, gives the best available: read
+ * ->isa or ->name to know which). Never NULL; static storage. */
+const strata_kernels *strata_kernels_get(void);
+/* The table of one ISA regardless of STRATA_ISA, or NULL when this CPU/OS cannot run it (or
+ * isa is out of range). For tests and benchmarks. */
+const strata_kernels *strata_kernels_for(strata_isa isa);
+/* Best ISA this CPU and OS can run (CPUID + XGETBV: the OS must save the wide registers). */
+strata_isa strata_isa_best(void);
+/* 1 when this CPU and OS can run `isa`. */
+int strata_isa_supported(strata_isa isa);
+/* "ref", "avx2", "avx512" ("unknown" out of range). Static storage. */
+const char *strata_isa_name(strata_isa isa);
+/* Parses "ref", "avx2" or "avx512" (case-sensitive) into *out; returns 1 on success, 0 for
+ * NULL or any other string (then *out is untouched). */
+int strata_isa_from_name(const char *name, strata_isa *out);
+/* The ISA the table uses for a STRATA_ISA value `request` (NULL or "" when unset) on a CPU
+ * whose best ISA is `best`: the requested one when known and <= best, otherwise `best`.
+ * Pure, so tests check the policy without touching the environment. */
+strata_isa strata_isa_resolve(const char *request, strata_isa best);
+/* Name of the ISA of strata_kernels_get(), for benchmark headers. */
+const char *strata_kernels_isa_name(void);
+
+/* ------------------------------------------------------------------ the variants */
+
+#define STRATA_K_DECLARE(isa)                                                                     \
+  void strata_k_sqdist_argmin_f32_##isa(int64_t n, int64_t d, int64_t k, const float *restrict x, \
+                                        int64_t ldx, const float *restrict packed,               \
+                                        int32_t *restrict label, float *restrict dist);          \
+  void strata_k_sqdist_argmin2_f32_##isa(int64_t n, int64_t d, int64_t k,                        \
+                                         const float *restrict x, int64_t ldx,                   \
+                                         const float *restrict packed, int32_t *restrict label,  \
+                                         float *restrict dist, float *restrict dist2);           \
+  void strata_k_dot_argmin_f32_##isa(int64_t n, int64_t d, int64_t k, const float *restrict x,    \
+                                     int64_t ldx, const float *restrict xnorm,                   \
+                                     const float *restrict packed, int32_t *restrict label,      \
+                                     float *restrict dist);                                      \
+  void strata_k_dot_argmin2_f32_##isa(int64_t n, int64_t d, int64_t k, const float *restrict x,   \
+                                      int64_t ldx, const float *restrict xnorm,                  \
+                                      const float *restrict packed, int32_t *restrict label,     \
+                                      float *restrict dist, float *restrict dist2);              \
+  void strata_k_sqdist_f32_##isa(int64_t n, int64_t d, int64_t m, const float *restrict x,        \
+                                 int64_t ldx, const float *restrict packed, float *restrict out, \
+                                 int64_t ldo);                                                   \
+  void strata_k_sqdist_min_f32_##isa(int64_t n, int64_t d, const float *restrict x, int64_t ldx,  \
+                                     const float *restrict c, float *restrict dmin);             \
+  void strata_k_sqnorm_f32_##isa(int64_t n, int64_t d, const float *restrict x, int64_t ldx,      \
+                                 float *restrict out);                                           \
+  void strata_k_accumulate_f32_##isa(int64_t n, int64_t d, const float *restrict x, int64_t ldx,  \
+                                     const int32_t *restrict label,                              \
+                                     const double *restrict weight, double *restrict sums,       \
+                                     int64_t lds, double *restrict wsum);                        \
+  void strata_k_gemm_argmin_f32_##isa(int64_t n, int64_t k, const float *restrict g,              \
+                                      int64_t ldg, const float *restrict cnorm,                  \
+                                      const float *restrict xnorm, int32_t *restrict label,      \
+                                      float *restrict dist, float *restrict dist2);              \
+  void strata_k_sqdist_argmin_f64_##isa(int64_t n, int64_t d, int64_t k,                         \
+                                        const double *restrict x, int64_t ldx,                   \
+                                        const double *restrict packed, int32_t *restrict label,  \
+                                        double *restrict dist);                                  \
+  void strata_k_sqdist_argmin2_f64_##isa(int64_t n, int64_t d, int64_t k,                        \
+                                         const double *restrict x, int64_t ldx,                  \
+                                         const double *restrict packed, int32_t *restrict label, \
+                                         double *restrict dist, double *restrict dist2);         \
+  void strata_k_dot_argmin_f64_##isa(int64_t n, int64_t d, int64_t k, const double *restrict x,   \
+                                     int64_t ldx, const double *restrict xnorm,                  \
+                                     const double *restrict packed, int32_t *restrict label,     \
+                                     double *restrict dist);                                     \
+  void strata_k_dot_argmin2_f64_##isa(int64_t n, int64_t d, int64_t k, const double *restrict x,  \
+                                      int64_t ldx, const double *restrict xnorm,                 \
+                                      const double *restrict packed, int32_t *restrict label,    \
+                                      double *restrict dist, double *restrict dist2);            \
+  void strata_k_sqdist_f64_##isa(int64_t n, int64_t d, int64_t m, const double *restrict x,       \
+                                 int64_t ldx, const double *restrict packed,                     \
+                                 double *restrict out, int64_t ldo);                             \
+  void strata_k_sqdist_min_f64_##isa(int64_t n, int64_t d, const double *restrict x,              \
+                                     int64_t ldx, const double *restrict c,                      \
+                                     double *restrict dmin);                                     \
+  void strata_k_sqnorm_f64_##isa(int64_t n, int64_t d, const double *restrict x, int64_t ldx,     \
+                                 double *restrict out);                                          \
+  void strata_k_accumulate_f64_##isa(int64_t n, int64_t d, const double *restrict x,              \
+                                     int64_t ldx, const int32_t *restrict label,                 \
+                                     const double *restrict weight, double *restrict sums,       \
+                                     int64_t lds, double *restrict wsum);                        \
+  void strata_k_gemm_argmin_f64_##isa(int64_t n, int64_t k, const double *restrict g,             \
+                                      int64_t ldg, const double *restrict cnorm,                 \
+                                      const double *restrict xnorm, int32_t *restrict label,     \
+                                      double *restrict dist, double *restrict dist2);
+
+STRATA_K_DECLARE(ref)
+STRATA_K_DECLARE(avx2)
+STRATA_K_DECLARE(avx512)
+
+#endif
