@@ -263,6 +263,43 @@ strata_status strata_h5_write_provenance(strata_ctx *ctx, strata_h5_writer *w,
                                          const char *command_line, int64_t input_rows,
                                          int64_t input_cols);
 
+/* ------------------------------------------------------------------ import */
+
+typedef enum strata_import_format {
+  STRATA_IMPORT_CDNOW = 1, /* "id [sample_id] YYYYMMDD quantity amount", whitespace separated */
+  STRATA_IMPORT_CSV = 2    /* a header line names the columns */
+} strata_import_format;
+
+typedef struct strata_import_params {
+  strata_import_format format;
+  const char *id_col;       /* CSV: integer customer id column (default "customer_id") */
+  const char *date_col;     /* CSV: YYYY-MM-DD (a time of day is ignored) or YYYYMMDD ("date") */
+  const char *amount_col;   /* CSV: money value ("amount") */
+  const char *quantity_col; /* CSV: optional count column (NULL: none) */
+  char delimiter;           /* CSV: field separator (default ',') */
+  int skip_bad_rows;        /* 0: the first bad row fails the import, naming its line */
+} strata_import_params;
+
+void strata_import_params_init(strata_import_params *params);
+
+typedef struct strata_import_summary {
+  int64_t rows;          /* transactions imported */
+  int64_t skipped;       /* bad rows skipped (skip_bad_rows) */
+  int32_t first_day, last_day;
+  double total_amount;
+  char first_bad[320];   /* "line 17: ..." of the first bad row, or "" */
+} strata_import_summary;
+
+/* Reads a transaction log and writes /transactions/{customer_id, day, amount[, quantity]} to
+ * `out` atomically (see strata_h5_writer_create for `force`). A bad row (unparseable id, date,
+ * amount or quantity, wrong number of columns) fails with STRATA_ERR_DATA naming the file and
+ * the line (CDNOW) or record (CSV), unless skip_bad_rows, which counts them instead; a CSV
+ * header without a named column fails naming it and listing the header. `summary` may be
+ * NULL. The input is only read. */
+strata_status strata_import(strata_ctx *ctx, const char *in, const strata_import_params *params,
+                            const char *out, int force, const char *command_line,
+                            strata_import_summary *summary);
+
 /* ------------------------------------------------------------------ k-means */
 
 typedef enum strata_kmeans_algorithm {

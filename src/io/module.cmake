@@ -1,0 +1,5 @@
+# libcsv (Debian libcsv-dev) for `strata import --format csv`; it ships no pkg-config file.
+find_library(STRATA_LIBCSV csv REQUIRED)
+find_path(STRATA_LIBCSV_INCLUDE csv.h REQUIRED)
+target_link_libraries(strata_lib PUBLIC ${STRATA_LIBCSV})
+target_include_directories(strata_lib SYSTEM PRIVATE ${STRATA_LIBCSV_INCLUDE})
