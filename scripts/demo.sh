@@ -9,7 +9,7 @@ out="$root/$build/demo"
 mkdir -p "$out"
 base="$out/customers.h5"
 # The spec is one line of `strata gen` flags; comments start with #.
-read -r -a gen_args < <(grep -v '^#' "$root/datasets/default-base.args" | tr '\n' ' ')
+read -r -a gen_args <<< "$(grep -v '^#' "$root/datasets/default-base.args" | tr '\n' ' ')"
 echo "== strata gen ${gen_args[*]}"
 "$strata" gen "${gen_args[@]}" --out "$base" --force
 echo
