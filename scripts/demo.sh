@@ -4,8 +4,9 @@
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-strata="$root/$build/strata"
-out="$root/$build/demo"
+case $build in /*) ;; *) build="$root/$build" ;; esac
+strata="$build/strata"
+out="$build/demo"
 mkdir -p "$out"
 base="$out/customers.h5"
 # The spec is one line of `strata gen` flags; comments start with #.
