@@ -16,7 +16,9 @@ strata_status strata_for_blocks(strata_ctx *ctx, const char *phase, int64_t n, i
     STRATA_TRY(strata_calloc(ctx, (size_t)n_blocks, n_partial * sizeof(double),
                              "per-block partial sums", (void **)&partials));
   double t0 = strata_now();
+  /* No more threads than blocks: starting an idle team costs more than a small job. */
   int threads = strata_ctx_threads(ctx);
+  if (n_blocks < threads) threads = n_blocks > 0 ? (int)n_blocks : 1;
   int64_t done = 0;
   /* Dynamic scheduling balances uneven blocks; results stay fixed because each block owns its
    * slot of `partials` and the final sum runs in block order below. */
