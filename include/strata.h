@@ -193,6 +193,14 @@ strata_status strata_h5_read_strings(strata_ctx *ctx, strata_h5_file *file, cons
 strata_status strata_h5_read_attr_double(strata_ctx *ctx, strata_h5_file *file, const char *obj,
                                          const char *attr, double *value);
 
+/* Reads a numeric attribute of up to `max` values into `values`; *count gets how many. */
+strata_status strata_h5_read_attr_doubles(strata_ctx *ctx, strata_h5_file *file, const char *obj,
+                                          const char *attr, double *values, int64_t max,
+                                          int64_t *count);
+/* Reads a string attribute into buf (truncated to len - 1 characters). */
+strata_status strata_h5_read_attr_string(strata_ctx *ctx, strata_h5_file *file, const char *obj,
+                                         const char *attr, char *buf, size_t len);
+
 /* Checks that every value of a float block is finite. `first_row` is the block's row in the
  * dataset, so that the message names the real row and column, e.g.
  * "base.h5: /accounts/features row 17, column 3 is NaN". */
@@ -246,6 +254,8 @@ strata_status strata_h5_create_dataset(strata_ctx *ctx, strata_h5_writer *w, con
 /* Writes rows [row0, row0 + nrows) of a dataset made by strata_h5_create_dataset. */
 strata_status strata_h5_write_rows(strata_ctx *ctx, strata_h5_writer *w, const char *name,
                                    int64_t row0, int64_t nrows, const void *data);
+/* Creates a group (and missing parents); an existing group is left as it is. */
+strata_status strata_h5_create_group(strata_ctx *ctx, strata_h5_writer *w, const char *name);
 /* Writes a rank-1 dataset of variable-length UTF-8 strings. */
 strata_status strata_h5_write_strings(strata_ctx *ctx, strata_h5_writer *w, const char *name,
                                       int64_t count, const char *const *strings);

@@ -12,6 +12,7 @@ typedef struct {
 } command_entry;
 
 static const command_entry commands[] = {
+    {"clv", "fit CLV models (BG/NBD, Pareto/NBD, Gamma-Gamma) and score customers", cli_cmd_clv},
     {"gen", "generate a synthetic customer base with known truth", cli_cmd_gen},
     {"import", "import a transaction log (CDNOW layout or CSV) into HDF5", cli_cmd_import},
     {"info", "list the groups, datasets, shapes, types and attributes of a file", cli_cmd_info},

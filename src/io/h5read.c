@@ -1,5 +1,6 @@
 /* HDF5 input: open files read-only, check datasets, read row blocks through hyperslabs. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -326,6 +327,76 @@ strata_status strata_h5_read_attr_double(strata_ctx *ctx, strata_h5_file *file, 
     goto cleanup;
   }
 cleanup:
+  if (a >= 0) H5Aclose(a);
+  return st;
+}
+
+strata_status strata_h5_read_attr_doubles(strata_ctx *ctx, strata_h5_file *file, const char *obj,
+                                          const char *attr, double *values, int64_t max,
+                                          int64_t *count) {
+  strata_status st = STRATA_OK;
+  hid_t a = H5I_INVALID_HID, space = H5I_INVALID_HID;
+  STRATA_FAIL_IF(file == NULL || obj == NULL || attr == NULL || values == NULL || count == NULL,
+                 ctx, STRATA_ERR_USAGE, "strata_h5_read_attr_doubles: NULL argument");
+  STRATA_FAIL_IF(!strata_h5_path_exists(file->id, obj), ctx, STRATA_ERR_DATA, "%s: %s is missing",
+                 file->path, obj);
+  STRATA_FAIL_IF(H5Aexists_by_name(file->id, obj, attr, H5P_DEFAULT) <= 0, ctx, STRATA_ERR_DATA,
+                 "%s: %s has no attribute '%s'", file->path, obj, attr);
+  a = H5Aopen_by_name(file->id, obj, attr, H5P_DEFAULT, H5P_DEFAULT);
+  space = H5Aget_space(a);
+  hssize_t points = H5Sget_simple_extent_npoints(space);
+  STRATA_FAIL_IF(points < 0 || points > max, ctx, STRATA_ERR_DATA,
+                 "%s: attribute '%s' of %s holds %lld values, at most %lld expected", file->path,
+                 attr, obj, (long long)points, (long long)max);
+  if (H5Aread(a, H5T_NATIVE_DOUBLE, values) < 0) {
+    st = strata_h5_fail(ctx, STRATA_ERR_DATA, "%s: cannot read attribute '%s' of %s as numbers",
+                        file->path, attr, obj);
+    goto cleanup;
+  }
+  *count = (int64_t)points;
+cleanup:
+  if (space >= 0) H5Sclose(space);
+  if (a >= 0) H5Aclose(a);
+  return st;
+}
+
+strata_status strata_h5_read_attr_string(strata_ctx *ctx, strata_h5_file *file, const char *obj,
+                                         const char *attr, char *buf, size_t len) {
+  strata_status st = STRATA_OK;
+  hid_t a = H5I_INVALID_HID, type = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+  STRATA_FAIL_IF(file == NULL || obj == NULL || attr == NULL || buf == NULL || len == 0, ctx,
+                 STRATA_ERR_USAGE, "strata_h5_read_attr_string: NULL argument");
+  buf[0] = '\0';
+  STRATA_FAIL_IF(!strata_h5_path_exists(file->id, obj), ctx, STRATA_ERR_DATA, "%s: %s is missing",
+                 file->path, obj);
+  STRATA_FAIL_IF(H5Aexists_by_name(file->id, obj, attr, H5P_DEFAULT) <= 0, ctx, STRATA_ERR_DATA,
+                 "%s: %s has no attribute '%s'", file->path, obj, attr);
+  a = H5Aopen_by_name(file->id, obj, attr, H5P_DEFAULT, H5P_DEFAULT);
+  type = H5Aget_type(a);
+  STRATA_FAIL_IF(H5Tget_class(type) != H5T_STRING, ctx, STRATA_ERR_DATA,
+                 "%s: attribute '%s' of %s is not a string", file->path, attr, obj);
+  mtype = H5Tcopy(H5T_C_S1);
+  H5Tset_cset(mtype, H5Tget_cset(type));
+  if (H5Tis_variable_str(type) > 0) {
+    H5Tset_size(mtype, H5T_VARIABLE);
+    char *s = NULL;
+    if (H5Aread(a, mtype, &s) < 0) {
+      st = strata_h5_fail(ctx, STRATA_ERR_DATA, "%s: cannot read attribute '%s'", file->path, attr);
+      goto cleanup;
+    }
+    snprintf(buf, len, "%s", s ? s : "");
+    H5free_memory(s);
+  } else {
+    size_t width = H5Tget_size(type);
+    char *s = calloc(1, width + 1);
+    STRATA_FAIL_IF(s == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    H5Tset_size(mtype, width);
+    if (H5Aread(a, mtype, s) >= 0) snprintf(buf, len, "%s", s);
+    free(s);
+  }
+cleanup:
+  if (mtype >= 0) H5Tclose(mtype);
+  if (type >= 0) H5Tclose(type);
   if (a >= 0) H5Aclose(a);
   return st;
 }

@@ -367,3 +367,22 @@ strata_status strata_h5_write_provenance(strata_ctx *ctx, strata_h5_writer *w,
 cleanup:
   return st;
 }
+
+strata_status strata_h5_create_group(strata_ctx *ctx, strata_h5_writer *w, const char *name) {
+  strata_status st = STRATA_OK;
+  hid_t lcpl = H5I_INVALID_HID, g = H5I_INVALID_HID;
+  STRATA_FAIL_IF(w == NULL || name == NULL || name[0] != '/', ctx, STRATA_ERR_USAGE,
+                 "group names are absolute paths such as /model, got '%s'", name ? name : "(null)");
+  if (strata_h5_path_exists(w->id, name)) goto cleanup;
+  lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  g = H5Gcreate2(w->id, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) {
+    st = strata_h5_fail(ctx, STRATA_ERR_IO, "cannot create group %s in '%s'", name, w->path);
+    goto cleanup;
+  }
+cleanup:
+  if (g >= 0) H5Gclose(g);
+  if (lcpl >= 0) H5Pclose(lcpl);
+  return st;
+}

@@ -1,0 +1,212 @@
+/* One call from transactions to CLV scores, and the model's HDF5 form; see run.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clv/run.h"
+#include "core/core.h"
+
+void strata_clv_run_params_init(strata_clv_run_params *p) {
+  if (p == NULL) return;
+  memset(p, 0, sizeof *p);
+  p->model = STRATA_CLV_BGNBD;
+  p->spend = 1;
+  p->unit_days = 7.0;
+  strata_clv_rfm_params_init(&p->rfm);
+  strata_clv_fit_params_init(&p->fit);
+  strata_clv_score_params_init(&p->score);
+  p->score.horizon = 52.0;
+  p->score.clv_periods = 12;
+  p->score.clv_period_length = 4.345;
+  p->score.discount_rate = 0.01;
+}
+
+void strata_clv_result_free(strata_clv_result *r) {
+  if (r == NULL) return;
+  strata_clv_rfm_free(r->rfm);
+  strata_free(r->p_alive);
+  strata_free(r->expected_purchases);
+  strata_free(r->expected_spend);
+  strata_free(r->clv);
+  free(r);
+}
+
+strata_status strata_clv_run(strata_ctx *ctx, const int64_t *id, const int32_t *day,
+                             const double *amount, int64_t m, const strata_clv_run_params *params,
+                             const strata_clv_result *fitted, strata_clv_result **out) {
+  strata_status st = STRATA_OK;
+  strata_clv_result *r = NULL;
+  strata_clv_suffstats *ss = NULL;
+  STRATA_FAIL_IF(params == NULL || out == NULL, ctx, STRATA_ERR_USAGE,
+                 "strata_clv_run: params and out are required");
+  *out = NULL;
+  STRATA_FAIL_IF(!(params->unit_days > 0.0), ctx, STRATA_ERR_USAGE,
+                 "time unit must be a positive number of days, got %g", params->unit_days);
+  r = calloc(1, sizeof *r);
+  STRATA_FAIL_IF(r == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for CLV results");
+  strata_clv_rfm_params rfm = params->rfm;
+  r->unit_days = fitted ? fitted->unit_days : params->unit_days;
+  rfm.freq_multiplier = r->unit_days;
+  STRATA_TRY(strata_clv_rfm_compute(ctx, id, day, amount, m, &rfm, &r->rfm));
+  const strata_clv_rfm *f = r->rfm;
+  if (fitted) {
+    r->counts = fitted->counts;
+    r->spend = fitted->spend;
+    r->has_spend = fitted->has_spend && amount != NULL;
+  } else {
+    STRATA_TRY(strata_clv_suffstats_build(ctx, f->x, f->t_x, f->T, NULL, f->n, &ss));
+    double t0 = strata_now();
+    STRATA_TRY(strata_clv_fit_counts(ctx, params->model, ss, &params->fit, &r->counts));
+    strata_phase_add(ctx, "fit purchases", strata_now() - t0);
+    if (params->spend && amount != NULL) {
+      t0 = strata_now();
+      STRATA_TRY(strata_clv_fit_spend(ctx, f->x, f->monetary, NULL, f->n, &params->fit, &r->spend));
+      strata_phase_add(ctx, "fit spend", strata_now() - t0);
+      r->has_spend = 1;
+    }
+  }
+  STRATA_TRY(strata_alloc(ctx, (size_t)f->n, sizeof(double), "P(alive)", (void **)&r->p_alive));
+  STRATA_TRY(strata_alloc(ctx, (size_t)f->n, sizeof(double), "expected purchases",
+                          (void **)&r->expected_purchases));
+  if (r->has_spend) {
+    STRATA_TRY(strata_alloc(ctx, (size_t)f->n, sizeof(double), "expected spend",
+                            (void **)&r->expected_spend));
+    STRATA_TRY(strata_alloc(ctx, (size_t)f->n, sizeof(double), "CLV", (void **)&r->clv));
+  }
+  strata_clv_scores scores = {r->p_alive, r->expected_purchases, r->expected_spend, r->clv};
+  STRATA_TRY(strata_clv_score(ctx, &r->counts, r->has_spend ? &r->spend : NULL, f->x, f->t_x, f->T,
+                              r->has_spend ? f->monetary : NULL, f->n, &params->score, &scores));
+  *out = r;
+  r = NULL;
+cleanup:
+  strata_clv_suffstats_free(ss);
+  strata_clv_result_free(r);
+  return st;
+}
+
+static strata_status write_fit(strata_ctx *ctx, strata_h5_writer *w, const char *group,
+                               const char *prefix, const strata_clv_fit *fit) {
+  strata_status st = STRATA_OK;
+  char name[64], names[128] = "";
+  for (int i = 0; i < fit->n_params; i++) {
+    size_t used = strlen(names);
+    snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "",
+             strata_clv_param_name(fit->model, i));
+  }
+#define ATTR(suffix) (snprintf(name, sizeof name, "%s%s", prefix, suffix), name)
+  STRATA_TRY(
+      strata_h5_write_attr_string(ctx, w, group, ATTR("model"), strata_clv_model_name(fit->model)));
+  STRATA_TRY(strata_h5_write_attr_string(ctx, w, group, ATTR("param_names"), names));
+  STRATA_TRY(
+      strata_h5_write_attr_double(ctx, w, group, ATTR("params"), fit->params, fit->n_params));
+  STRATA_TRY(strata_h5_write_attr_double(ctx, w, group, ATTR("se"), fit->se, fit->n_params));
+  STRATA_TRY(strata_h5_write_attr_double(ctx, w, group, ATTR("loglik"), &fit->loglik, 1));
+  STRATA_TRY(strata_h5_write_attr_double(ctx, w, group, ATTR("n_obs"), &fit->n_obs, 1));
+  int64_t evals = fit->evaluations;
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, group, ATTR("evaluations"), &evals, 1));
+  STRATA_TRY(strata_h5_write_attr_string(ctx, w, group, ATTR("optimizer"),
+                                         fit->optimizer ? fit->optimizer : "given"));
+#undef ATTR
+cleanup:
+  return st;
+}
+
+strata_status strata_clv_model_write(strata_ctx *ctx, strata_h5_writer *w, const char *group,
+                                     const strata_clv_result *r) {
+  strata_status st = STRATA_OK;
+  STRATA_TRY(strata_h5_create_group(ctx, w, group));
+  STRATA_TRY(write_fit(ctx, w, group, "", &r->counts));
+  if (r->has_spend) STRATA_TRY(write_fit(ctx, w, group, "spend_", &r->spend));
+  STRATA_TRY(strata_h5_write_attr_double(ctx, w, group, "unit_days", &r->unit_days, 1));
+  STRATA_TRY(strata_h5_write_attr_string(ctx, w, group, "time_unit",
+                                         r->unit_days == 7.0   ? "week"
+                                         : r->unit_days == 1.0 ? "day"
+                                                               : "days"));
+  if (r->rfm) {
+    int64_t end = r->rfm->calibration_end;
+    STRATA_TRY(strata_h5_write_attr_int64(ctx, w, group, "calibration_end_day", &end, 1));
+  }
+cleanup:
+  return st;
+}
+
+static strata_status read_fit(strata_ctx *ctx, strata_h5_file *f, const char *group,
+                              const char *prefix, strata_clv_fit *fit) {
+  strata_status st = STRATA_OK;
+  char name[64], model[64];
+  memset(fit, 0, sizeof *fit);
+  snprintf(name, sizeof name, "%smodel", prefix);
+  STRATA_TRY(strata_h5_read_attr_string(ctx, f, group, name, model, sizeof model));
+  STRATA_TRY(strata_clv_model_parse(ctx, model, &fit->model));
+  snprintf(name, sizeof name, "%sparams", prefix);
+  int64_t count = 0;
+  STRATA_TRY(
+      strata_h5_read_attr_doubles(ctx, f, group, name, fit->params, STRATA_CLV_MAX_PARAMS, &count));
+  fit->n_params = strata_clv_model_nparams(fit->model);
+  STRATA_FAIL_IF(count != fit->n_params, ctx, STRATA_ERR_DATA,
+                 "%s: %s@%s has %lld values, model %s needs %d", strata_h5_path(f), group, name,
+                 (long long)count, model, fit->n_params);
+  for (int i = 0; i < fit->n_params; i++)
+    STRATA_FAIL_IF(!(fit->params[i] > 0.0) || !isfinite(fit->params[i]), ctx, STRATA_ERR_DATA,
+                   "%s: %s@%s[%d] = %g is not a valid parameter", strata_h5_path(f), group, name, i,
+                   fit->params[i]);
+  for (int i = 0; i < STRATA_CLV_MAX_PARAMS; i++) fit->se[i] = NAN;
+  fit->loglik = NAN; /* not refitted: no likelihood on these data */
+  fit->optimizer = "read from file";
+cleanup:
+  return st;
+}
+
+strata_status strata_clv_model_read(strata_ctx *ctx, strata_h5_file *f, const char *group,
+                                    strata_clv_result *r) {
+  strata_status st = STRATA_OK;
+  STRATA_TRY(read_fit(ctx, f, group, "", &r->counts));
+  STRATA_FAIL_IF(r->counts.model == STRATA_CLV_GAMMA_GAMMA, ctx, STRATA_ERR_DATA,
+                 "%s: %s@model is a spend model, expected a purchase model", strata_h5_path(f),
+                 group);
+  char model[64];
+  r->has_spend =
+      strata_h5_read_attr_string(ctx, f, group, "spend_model", model, sizeof model) == STRATA_OK;
+  strata_ctx_clear_error(ctx);
+  if (r->has_spend) STRATA_TRY(read_fit(ctx, f, group, "spend_", &r->spend));
+  STRATA_TRY(strata_h5_read_attr_double(ctx, f, group, "unit_days", &r->unit_days));
+  STRATA_FAIL_IF(!(r->unit_days > 0.0), ctx, STRATA_ERR_DATA, "%s: %s@unit_days must be > 0",
+                 strata_h5_path(f), group);
+cleanup:
+  return st;
+}
+
+strata_status strata_clv_result_write(strata_ctx *ctx, strata_h5_writer *w,
+                                      const strata_clv_result *r) {
+  strata_status st = STRATA_OK;
+  const strata_clv_rfm *f = r->rfm;
+  int64_t dims[1] = {f->n};
+  STRATA_TRY(strata_h5_write(ctx, w, "/rfm/customer_id", STRATA_I64, 1, dims, f->id));
+  STRATA_TRY(strata_h5_write(ctx, w, "/rfm/x", STRATA_F64, 1, dims, f->x));
+  STRATA_TRY(strata_h5_write(ctx, w, "/rfm/t_x", STRATA_F64, 1, dims, f->t_x));
+  STRATA_TRY(strata_h5_write(ctx, w, "/rfm/T", STRATA_F64, 1, dims, f->T));
+  if (f->monetary)
+    STRATA_TRY(strata_h5_write(ctx, w, "/rfm/monetary", STRATA_F64, 1, dims, f->monetary));
+  if (f->x_holdout) {
+    STRATA_TRY(strata_h5_write(ctx, w, "/rfm/x_holdout", STRATA_F64, 1, dims, f->x_holdout));
+    STRATA_TRY(
+        strata_h5_write_attr_double(ctx, w, "/rfm", "duration_holdout", &f->duration_holdout, 1));
+  }
+  int64_t end = f->calibration_end;
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/rfm", "calibration_end_day", &end, 1));
+  STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/rfm", "unit_days", &r->unit_days, 1));
+  if (r->p_alive) {
+    STRATA_TRY(strata_h5_write(ctx, w, "/clv/customer_id", STRATA_I64, 1, dims, f->id));
+    STRATA_TRY(strata_h5_write(ctx, w, "/clv/p_alive", STRATA_F64, 1, dims, r->p_alive));
+    STRATA_TRY(strata_h5_write(ctx, w, "/clv/expected_purchases", STRATA_F64, 1, dims,
+                               r->expected_purchases));
+    if (r->expected_spend) {
+      STRATA_TRY(
+          strata_h5_write(ctx, w, "/clv/expected_spend", STRATA_F64, 1, dims, r->expected_spend));
+      STRATA_TRY(strata_h5_write(ctx, w, "/clv/clv", STRATA_F64, 1, dims, r->clv));
+    }
+  }
+cleanup:
+  return st;
+}
