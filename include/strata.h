@@ -254,6 +254,11 @@ strata_status strata_h5_create_dataset(strata_ctx *ctx, strata_h5_writer *w, con
 /* Writes rows [row0, row0 + nrows) of a dataset made by strata_h5_create_dataset. */
 strata_status strata_h5_write_rows(strata_ctx *ctx, strata_h5_writer *w, const char *name,
                                    int64_t row0, int64_t nrows, const void *data);
+/* Writes a table of `rows` records with `cols` named float64 fields (an HDF5 compound
+ * dataset, read by h5py/pandas as named columns); values are rows x cols, row-major. */
+strata_status strata_h5_write_table(strata_ctx *ctx, strata_h5_writer *w, const char *name,
+                                    int64_t rows, int64_t cols, const char *const *col_names,
+                                    const double *values);
 /* Creates a group (and missing parents); an existing group is left as it is. */
 strata_status strata_h5_create_group(strata_ctx *ctx, strata_h5_writer *w, const char *name);
 /* Writes a rank-1 dataset of variable-length UTF-8 strings. */
@@ -374,6 +379,10 @@ int strata_kmeans_jumps(const strata_kmeans *model);
 /* The algorithm that actually ran (AUTO resolved). */
 strata_kmeans_algorithm strata_kmeans_algorithm_used(const strata_kmeans *model);
 
+/* A model made of given centres (k x d of dtype, copied), for prediction only: no labels
+ * (strata_kmeans_labels returns NULL), inertia NaN. */
+strata_status strata_kmeans_from_centers(strata_ctx *ctx, const void *centers, int64_t k, int64_t d,
+                                         strata_dtype dtype, strata_kmeans **out);
 /* Assigns rows of x (same dtype and d as the model) to their nearest centre: labels[i], and
  * when sqdist is not NULL the squared distance. Both arrays have x->n elements, caller-owned. */
 strata_status strata_kmeans_predict(strata_ctx *ctx, const strata_kmeans *model,

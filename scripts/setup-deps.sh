@@ -9,6 +9,7 @@ build_pkgs=(
   libhdf5-dev libopenblas-openmp-dev
   libcmocka-dev libcjson-dev libcsv-dev
   libnlopt-dev libgsl-dev libsleef-dev
+  libjs-chart.js
 )
 # Independent truth for tests (SciPy, fastcluster, scikit-learn, h5py) from Debian.
 test_pkgs=(

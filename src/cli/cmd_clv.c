@@ -14,41 +14,14 @@ typedef struct clv_flags {
   double penalizer, horizon, discount;
 } clv_flags;
 
-/* Transactions of an input file, read whole (three columns of m rows). */
-typedef struct txn_columns {
-  int64_t m;
-  int64_t *id;
-  int32_t *day;
-  double *amount;
-} txn_columns;
-
-static strata_status read_transactions(strata_ctx *ctx, const char *path, txn_columns *t) {
-  strata_status st;
+static strata_status read_transactions(strata_ctx *ctx, const char *path, strata_transactions *t) {
   strata_h5_file *f = NULL;
-  memset(t, 0, sizeof *t);
   double t0 = strata_now_seconds();
-  if ((st = strata_h5_open(ctx, path, &f)) != STRATA_OK) return st;
-  strata_h5_dataset *ds = NULL;
-  if ((st = strata_h5_dataset_open(ctx, f, "/transactions/customer_id", 1, STRATA_TYPES_INT, 0,
-                                   &ds)) == STRATA_OK) {
-    t->m = strata_h5_dataset_info(ds)->dims[0];
-    strata_h5_dataset_close(ds);
-    if ((st = strata_h5_read_vector(ctx, f, "/transactions/customer_id", STRATA_TYPES_INT, t->m,
-                                    STRATA_I64, (void **)&t->id)) == STRATA_OK &&
-        (st = strata_h5_read_vector(ctx, f, "/transactions/day", STRATA_TYPES_INT, t->m, STRATA_I32,
-                                    (void **)&t->day)) == STRATA_OK)
-      st = strata_h5_read_vector(ctx, f, "/transactions/amount", STRATA_TYPES_ANY, t->m, STRATA_F64,
-                                 (void **)&t->amount);
-  }
+  strata_status st = strata_h5_open(ctx, path, &f);
+  if (st == STRATA_OK) st = strata_transactions_read(ctx, f, t);
   strata_h5_close(f);
   strata_ctx_add_phase(ctx, "read", strata_now_seconds() - t0);
   return st;
-}
-
-static void free_transactions(txn_columns *t) {
-  strata_buffer_free(t->id);
-  strata_buffer_free(t->day);
-  strata_buffer_free(t->amount);
 }
 
 /* Flags shared by fit and score into run parameters; returns an exit code. */
@@ -181,7 +154,7 @@ static int run_clv(int fit_mode, int argc, char **argv, int argc_all, char **arg
       NULL,
       0};
   cli_run run;
-  txn_columns t = {0};
+  strata_transactions t = {0};
   strata_clv_result *r = NULL, fitted;
   memset(&fitted, 0, sizeof fitted);
   strata_h5_writer *w = NULL;
@@ -231,7 +204,7 @@ failed:
 done:
   strata_h5_writer_free(w);
   strata_clv_result_free(r);
-  free_transactions(&t);
+  strata_transactions_release(&t);
   cli_run_free(&run);
   return rc;
 }

@@ -16,6 +16,8 @@ static const command_entry commands[] = {
     {"gen", "generate a synthetic customer base with known truth", cli_cmd_gen},
     {"import", "import a transaction log (CDNOW layout or CSV) into HDF5", cli_cmd_import},
     {"info", "list the groups, datasets, shapes, types and attributes of a file", cli_cmd_info},
+    {"segment", "segment accounts into named, profiled segments (with an HTML report)",
+     cli_cmd_segment},
     {"kmeans", "cluster the rows of a dataset with exact k-means", cli_cmd_kmeans},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -210,3 +210,30 @@ strata_status strata_clv_result_write(strata_ctx *ctx, strata_h5_writer *w,
 cleanup:
   return st;
 }
+
+strata_status strata_transactions_read(strata_ctx *ctx, strata_h5_file *f, strata_transactions *t) {
+  strata_status st = STRATA_OK;
+  strata_h5_dataset *ds = NULL;
+  memset(t, 0, sizeof *t);
+  STRATA_TRY(
+      strata_h5_dataset_open(ctx, f, "/transactions/customer_id", 1, STRATA_TYPES_INT, 0, &ds));
+  t->m = strata_h5_dataset_info(ds)->dims[0];
+  STRATA_TRY(strata_h5_read_vector(ctx, f, "/transactions/customer_id", STRATA_TYPES_INT, t->m,
+                                   STRATA_I64, (void **)&t->id));
+  STRATA_TRY(strata_h5_read_vector(ctx, f, "/transactions/day", STRATA_TYPES_INT, t->m, STRATA_I32,
+                                   (void **)&t->day));
+  STRATA_TRY(strata_h5_read_vector(ctx, f, "/transactions/amount", STRATA_TYPES_ANY, t->m,
+                                   STRATA_F64, (void **)&t->amount));
+cleanup:
+  strata_h5_dataset_close(ds);
+  if (st != STRATA_OK) strata_transactions_release(t);
+  return st;
+}
+
+void strata_transactions_release(strata_transactions *t) {
+  if (t == NULL) return;
+  strata_buffer_free(t->id);
+  strata_buffer_free(t->day);
+  strata_buffer_free(t->amount);
+  memset(t, 0, sizeof *t);
+}

@@ -55,4 +55,17 @@ strata_status strata_clv_model_read(strata_ctx *ctx, strata_h5_file *f, const ch
 strata_status strata_clv_result_write(strata_ctx *ctx, strata_h5_writer *w,
                                       const strata_clv_result *r);
 
+/* Transactions of a file: /transactions/{customer_id, day, amount}, read whole. */
+typedef struct strata_transactions {
+  int64_t m;
+  int64_t *id;
+  int32_t *day;
+  double *amount;
+} strata_transactions;
+
+/* Reads the three columns (integer ids and days of any width, amounts of any numeric type);
+ * a missing or mis-shaped column fails naming it. Release with strata_transactions_release. */
+strata_status strata_transactions_read(strata_ctx *ctx, strata_h5_file *f, strata_transactions *t);
+void strata_transactions_release(strata_transactions *t);
+
 #endif

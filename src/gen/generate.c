@@ -260,6 +260,8 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/accounts/features", STRATA_F64, 2, dims));
   STRATA_TRY(strata_h5_write_strings(ctx, w, "/accounts/feature_names", STRATA_GEN_FEATURES,
                                      strata_gen_feature_names));
+  /* Region is a nominal code: consumers must not treat 0..5 as distances. */
+  STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/accounts/features", "categorical", "region"));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/segment", STRATA_I32, 1, dims));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/lambda", STRATA_F64, 1, dims));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/dropout_p", STRATA_F64, 1, dims));

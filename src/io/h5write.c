@@ -13,39 +13,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/atomic.h"
 #include "io/h5util.h"
 
 struct strata_h5_writer_s {
   hid_t id;
-  int force;
-  char *path;
-  char *temp;
-  char *dir;
+  char *path; /* for messages (the destination) */
+  strata_atomic_file file;
 };
 
-static void writer_release(strata_h5_writer *w, int remove_temp) {
+void strata_h5_writer_free(strata_h5_writer *w) {
   if (w == NULL) return;
   if (w->id >= 0) H5Fclose(w->id);
-  if (remove_temp && w->temp != NULL) unlink(w->temp);
+  strata_atomic_abort(&w->file);
   free(w->path);
-  free(w->temp);
-  free(w->dir);
   free(w);
-}
-
-void strata_h5_writer_free(strata_h5_writer *w) { writer_release(w, 1); }
-
-static int file_exists(const char *path) {
-  struct stat sb;
-  return stat(path, &sb) == 0;
-}
-
-static char *directory_of(const char *path) {
-  char *copy = strdup(path);
-  if (copy == NULL) return NULL;
-  char *dir = strdup(dirname(copy));
-  free(copy);
-  return dir;
 }
 
 strata_status strata_h5_writer_create(strata_ctx *ctx, const char *path, int force,
@@ -56,46 +38,12 @@ strata_status strata_h5_writer_create(strata_ctx *ctx, const char *path, int for
                  "strata_h5_writer_create: an output path is required");
   *out = NULL;
   strata_h5_quiet();
-  struct stat sb;
-  if (stat(path, &sb) == 0) {
-    STRATA_FAIL_IF(S_ISDIR(sb.st_mode), ctx, STRATA_ERR_IO, "cannot write '%s': it is a directory",
-                   path);
-    STRATA_FAIL_IF(!force, ctx, STRATA_ERR_EXISTS,
-                   "output '%s' already exists; pass --force to replace it", path);
-  }
   w = calloc(1, sizeof *w);
-  STRATA_FAIL_IF(w == NULL, ctx, STRATA_ERR_NOMEM, "out of memory creating '%s'", path);
-  w->id = H5I_INVALID_HID;
-  w->force = force;
-  w->path = strdup(path);
-  w->dir = directory_of(path);
-  STRATA_FAIL_IF(w->path == NULL || w->dir == NULL, ctx, STRATA_ERR_NOMEM,
+  STRATA_FAIL_IF(w == NULL || (w->path = strdup(path)) == NULL, ctx, STRATA_ERR_NOMEM,
                  "out of memory creating '%s'", path);
-  STRATA_FAIL_IF(stat(w->dir, &sb) != 0 || !S_ISDIR(sb.st_mode), ctx, STRATA_ERR_IO,
-                 "cannot write '%s': directory '%s' does not exist", path, w->dir);
-  {
-    char *base_copy = strdup(path);
-    STRATA_FAIL_IF(base_copy == NULL, ctx, STRATA_ERR_NOMEM, "out of memory creating '%s'", path);
-    size_t len = strlen(w->dir) + strlen(base_copy) + 32;
-    w->temp = malloc(len);
-    if (w->temp != NULL) snprintf(w->temp, len, "%s/.%s.tmp-XXXXXX", w->dir, basename(base_copy));
-    free(base_copy);
-    STRATA_FAIL_IF(w->temp == NULL, ctx, STRATA_ERR_NOMEM, "out of memory creating '%s'", path);
-  }
-  int fd = mkstemp(w->temp);
-  if (fd < 0) {
-    int err = errno;
-    free(w->temp);
-    w->temp = NULL; /* nothing was created: nothing to remove */
-    st = strata_fail(ctx, STRATA_ERR_IO, "cannot write '%s': %s", path, strerror(err));
-    goto cleanup;
-  }
-  /* mkstemp makes the file private (0600); the output should get the usual mode. */
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
-  close(fd);
-  w->id = H5Fcreate(w->temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  w->id = H5I_INVALID_HID;
+  STRATA_TRY(strata_atomic_begin(ctx, path, force, &w->file));
+  w->id = H5Fcreate(w->file.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (w->id < 0) {
     st = strata_h5_fail(ctx, STRATA_ERR_IO, "cannot create HDF5 output for '%s'", path);
     goto cleanup;
@@ -108,18 +56,6 @@ cleanup:
   return st;
 }
 
-static strata_status sync_path(strata_ctx *ctx, const char *path, int is_dir) {
-  int fd = open(path, is_dir ? O_RDONLY : O_RDWR);
-  if (fd < 0) return strata_fail(ctx, STRATA_ERR_IO, "cannot sync '%s': %s", path, strerror(errno));
-  int rc = fsync(fd);
-  int err = errno;
-  close(fd);
-  /* Some file systems cannot fsync a directory (EINVAL); the rename is still atomic there. */
-  if (rc != 0 && !(is_dir && (err == EINVAL || err == EBADF)))
-    return strata_fail(ctx, STRATA_ERR_IO, "cannot flush '%s' to disk: %s", path, strerror(err));
-  return STRATA_OK;
-}
-
 strata_status strata_h5_writer_commit(strata_ctx *ctx, strata_h5_writer *w) {
   strata_status st = STRATA_OK;
   STRATA_FAIL_IF(w == NULL, ctx, STRATA_ERR_USAGE, "strata_h5_writer_commit: writer is NULL");
@@ -129,30 +65,7 @@ strata_status strata_h5_writer_commit(strata_ctx *ctx, strata_h5_writer *w) {
     st = strata_h5_fail(ctx, STRATA_ERR_IO, "cannot finish writing '%s'", w->path);
     goto cleanup;
   }
-  STRATA_TRY(sync_path(ctx, w->temp, 0));
-  if (w->force) {
-    STRATA_FAIL_IF(rename(w->temp, w->path) != 0, ctx, STRATA_ERR_IO,
-                   "cannot move the finished output into place as '%s': %s", w->path,
-                   strerror(errno));
-  } else if (link(w->temp, w->path) == 0) {
-    unlink(w->temp);
-  } else if (errno == EEXIST) {
-    st = strata_fail(ctx, STRATA_ERR_EXISTS,
-                     "output '%s' appeared while strata was writing it; pass --force to "
-                     "replace it",
-                     w->path);
-    goto cleanup;
-  } else {
-    /* File systems without hard links: check, then rename (a small race, stated). */
-    STRATA_FAIL_IF(file_exists(w->path), ctx, STRATA_ERR_EXISTS,
-                   "output '%s' already exists; pass --force to replace it", w->path);
-    STRATA_FAIL_IF(rename(w->temp, w->path) != 0, ctx, STRATA_ERR_IO,
-                   "cannot move the finished output into place as '%s': %s", w->path,
-                   strerror(errno));
-  }
-  free(w->temp);
-  w->temp = NULL; /* it is the output now: keep it */
-  st = sync_path(ctx, w->dir, 1);
+  STRATA_TRY(strata_atomic_commit(ctx, &w->file));
 cleanup:
   strata_h5_writer_free(w);
   return st;
@@ -384,5 +297,32 @@ strata_status strata_h5_create_group(strata_ctx *ctx, strata_h5_writer *w, const
 cleanup:
   if (g >= 0) H5Gclose(g);
   if (lcpl >= 0) H5Pclose(lcpl);
+  return st;
+}
+
+strata_status strata_h5_write_table(strata_ctx *ctx, strata_h5_writer *w, const char *name,
+                                    int64_t rows, int64_t cols, const char *const *col_names,
+                                    const double *values) {
+  strata_status st = STRATA_OK;
+  hid_t type = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+  STRATA_FAIL_IF(rows < 0 || cols < 1 || col_names == NULL || (values == NULL && rows > 0), ctx,
+                 STRATA_ERR_USAGE, "%s: bad table", name ? name : "(null)");
+  type = H5Tcreate(H5T_COMPOUND, (size_t)cols * sizeof(double));
+  for (int64_t j = 0; j < cols; j++)
+    if (H5Tinsert(type, col_names[j], (size_t)j * sizeof(double), H5T_NATIVE_DOUBLE) < 0) {
+      st = strata_h5_fail(ctx, STRATA_ERR_USAGE, "%s: column name '%s' cannot be used (repeated?)",
+                          name, col_names[j]);
+      goto cleanup;
+    }
+  int64_t dims[1] = {rows};
+  /* Row-major doubles have exactly the packed compound layout above. */
+  STRATA_TRY(create_dataset(ctx, w, name, type, 1, dims, (size_t)cols * sizeof(double), &ds));
+  if (rows > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
+    st = strata_h5_fail(ctx, STRATA_ERR_IO, "cannot write %s to '%s'", name, w->path);
+    goto cleanup;
+  }
+cleanup:
+  if (ds >= 0) H5Dclose(ds);
+  if (type >= 0) H5Tclose(type);
   return st;
 }

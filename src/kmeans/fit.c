@@ -257,3 +257,30 @@ strata_status strata_kmeans_predict(strata_ctx *ctx, const strata_kmeans *model,
 cleanup:
   return st;
 }
+
+strata_status strata_kmeans_from_centers(strata_ctx *ctx, const void *centers, int64_t k, int64_t d,
+                                         strata_dtype dtype, strata_kmeans **out) {
+  strata_status st = STRATA_OK;
+  strata_kmeans *m = NULL;
+  STRATA_FAIL_IF(centers == NULL || out == NULL || k < 1 || d < 1, ctx, STRATA_ERR_USAGE,
+                 "strata_kmeans_from_centers: centres, k >= 1 and d >= 1 are required");
+  STRATA_FAIL_IF(dtype != STRATA_F32 && dtype != STRATA_F64, ctx, STRATA_ERR_USAGE,
+                 "strata_kmeans_from_centers: centres must be float32 or float64");
+  *out = NULL;
+  strata_matrix view = {(void *)centers, k, d, d, dtype};
+  STRATA_TRY(strata_check_finite(ctx, &view, 0, "model", "centres"));
+  m = calloc(1, sizeof *m);
+  STRATA_FAIL_IF(m == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the k-means model");
+  m->k = k;
+  m->d = d;
+  m->dtype = dtype;
+  m->inertia = NAN;
+  m->algorithm = STRATA_KMEANS_LLOYD;
+  STRATA_TRY(strata_alloc(ctx, (size_t)(k * d), strata_dtype_size(dtype), "centres", &m->centers));
+  memcpy(m->centers, centers, (size_t)(k * d) * strata_dtype_size(dtype));
+  *out = m;
+  m = NULL;
+cleanup:
+  strata_kmeans_free(m);
+  return st;
+}

@@ -1,0 +1,243 @@
+/* `strata segment`: accounts and transactions -> named, profiled segments (src/segment). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "segment/pipeline.h"
+#include "segment/report.h"
+
+static int parse_range(const char *s, int64_t *lo, int64_t *hi) {
+  char *end;
+  long long a = strtoll(s, &end, 10);
+  if (end == s || *end != ':') return 0;
+  const char *b_start = end + 1;
+  long long b = strtoll(b_start, &end, 10);
+  if (end == b_start || *end != '\0') return 0;
+  *lo = a;
+  *hi = b;
+  return 1;
+}
+
+static void print_profile(FILE *out, const strata_segmentation *s) {
+  const strata_profile *p = s->profile;
+  fprintf(out, "\n%-3s %-34s %9s %6s", "#", "segment", "accounts", "share");
+  if (p->has_value) fprintf(out, " %11s %9s %8s", "mean CLV", "CLV share", "P(alive)");
+  fprintf(out, "  what sets it apart\n");
+  for (int64_t j = 0; j < p->k; j++) {
+    fprintf(out, "%-3lld %-34.34s %9.0f %5.1f%%", (long long)j, p->names[j], p->count[j],
+            100.0 * p->share[j]);
+    if (p->has_value)
+      fprintf(out, " %11.2f %8.1f%% %8.2f", p->clv_mean[j], 100.0 * p->clv_share[j],
+              p->p_alive_mean[j]);
+    fprintf(out, " ");
+    for (int t = 0; t < 2; t++) {
+      int64_t f = p->top[j * STRATA_PROFILE_TOP + t];
+      if (f < 0) break;
+      fprintf(out, "%s %s %+.1f sd", t ? "," : "", p->feature_names[f], p->z[j * p->d + f]);
+    }
+    fprintf(out, "\n");
+  }
+}
+
+static void json_result(cli_run *run, const strata_segmentation *s) {
+  const strata_profile *p = s->profile;
+  cJSON_AddNumberToObject(run->result, "accounts", (double)s->n);
+  cJSON_AddNumberToObject(run->result, "k", (double)s->k);
+  cJSON_AddStringToObject(run->result, "k_rule", s->k_rule);
+  cJSON *ks = cJSON_AddArrayToObject(run->result, "k_selection");
+  for (int64_t i = 0; i < s->n_k; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "k", (double)s->k_values[i]);
+    cJSON_AddNumberToObject(o, "inertia", s->k_inertia[i]);
+    cJSON_AddNumberToObject(o, "calinski_harabasz", s->k_calinski[i]);
+    cJSON_AddItemToArray(ks, o);
+  }
+  cJSON *feats = cJSON_AddArrayToObject(run->result, "features");
+  for (int64_t j = 0; j < s->transform->d; j++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", s->transform->names[j]);
+    cJSON_AddBoolToObject(o, "log1p", s->transform->log1p[j]);
+    cJSON_AddBoolToObject(o, "used", s->transform->kept[j]);
+    cJSON_AddItemToArray(feats, o);
+  }
+  if (s->clv) {
+    cJSON_AddNumberToObject(run->result, "accounts_without_transactions",
+                            (double)s->accounts_without_transactions);
+    cJSON_AddNumberToObject(run->result, "customers_without_account",
+                            (double)s->customers_without_account);
+  }
+  cJSON *segs = cJSON_AddArrayToObject(run->result, "segments");
+  for (int64_t j = 0; j < p->k; j++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "label", (double)j);
+    cJSON_AddStringToObject(o, "name", p->names[j]);
+    cJSON_AddNumberToObject(o, "size", p->count[j]);
+    cJSON_AddNumberToObject(o, "share", p->share[j]);
+    if (p->has_value) {
+      cJSON_AddNumberToObject(o, "clv_total", p->clv_total[j]);
+      cJSON_AddNumberToObject(o, "clv_mean", p->clv_mean[j]);
+      cJSON_AddNumberToObject(o, "clv_share", p->clv_share[j]);
+      cJSON_AddNumberToObject(o, "p_alive_mean", p->p_alive_mean[j]);
+    }
+    cJSON *means = cJSON_AddObjectToObject(o, "feature_means");
+    for (int64_t f = 0; f < p->d; f++)
+      cJSON_AddNumberToObject(means, p->feature_names[f], p->mean[j * p->d + f]);
+    cJSON_AddItemToArray(segs, o);
+  }
+}
+
+int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
+  strata_segment_params p;
+  strata_segment_params_init(&p);
+  const char *in = NULL, *out = NULL, *report = NULL, *range = NULL, *log1p_mode = "auto";
+  const char *scale = "zscore", *time_unit = "week";
+  int64_t k = 0, n_init = p.n_init, sample = p.sample, clv_months = p.clv.score.clv_periods;
+  uint64_t seed = 0;
+  int no_clv = 0;
+  cli_option options[] = {
+      {"in", 'i', CLI_STRING, &in, "FILE", "HDF5 file with /accounts (and /transactions)", 1, 0, 0,
+       0},
+      {"out", 'o', CLI_STRING, &out, "FILE", "output HDF5 file (/segments, /model, /rfm, /clv)", 1,
+       0, 0, 0},
+      {"k", 'k', CLI_INT, &k, "K", "number of segments (default: chosen in --k-range)", 0, 1,
+       STRATA_SEGMENT_MAX_K, 0},
+      {"k-range", 0, CLI_STRING, &range, "A:B", "segments to consider (default 3:8)", 0, 0, 0, 0},
+      {"features", 0, CLI_STRING, &p.features, "A,B,..",
+       "features to segment on (default: all account features + frequency, recency, monetary, "
+       "clv)",
+       0, 0, 0, 0},
+      {"categorical", 0, CLI_STRING, &p.categorical, "A,B,..",
+       "nominal columns left out of the default features (default: the 'categorical' attribute "
+       "of /accounts/features)",
+       0, 0, 0, 0},
+      {"no-clv", 0, CLI_FLAG, &no_clv, NULL, "ignore /transactions (no RFM/CLV features)", 0, 0, 0,
+       0},
+      {"log1p", 0, CLI_STRING, &log1p_mode, "MODE",
+       "auto (skewed non-negative columns, default), all or none", 0, 0, 0, 0},
+      {"scale", 0, CLI_STRING, &scale, "MODE", "zscore (default) or robust (median/IQR)", 0, 0, 0,
+       0},
+      {"n-init", 0, CLI_INT, &n_init, "N", "k-means runs per k (default 1)", 0, 1, 1000, 0},
+      {"seed", 's', CLI_UINT64, &seed, "S", "random seed (default 0)", 0, 0, 0, 0},
+      {"report", 'r', CLI_STRING, &report, "FILE.html", "write a self-contained HTML report", 0, 0,
+       0, 0},
+      {"sample", 0, CLI_INT, &sample, "N", "accounts in the report's 2-D view (default 4000)", 0,
+       10, 1e6, 0},
+      {"time-unit", 0, CLI_STRING, &time_unit, "UNIT", "CLV time unit: week (default) or day", 0, 0,
+       0, 0},
+      {"clv-months", 0, CLI_INT, &clv_months, "M", "months of discounted CLV (default 12)", 0, 1,
+       1200, 0},
+  };
+  cli_command cmd = {
+      "segment",
+      "Segment accounts into a handful of named, profiled segments.",
+      "segment --in FILE --out FILE [--k K | --k-range 3:8] [--report FILE.html] [options]",
+      "Features: the account features plus RFM and CLV scores when /transactions is present\n"
+      "(BG/NBD + Gamma-Gamma). Skewed non-negative features get log1p, then all are scaled.\n"
+      "k is chosen by the Calinski-Harabasz index with 3-5 segments preferred. Writes\n"
+      "/segments/{account_id, label, name, profile, k_selection, tree} and /model (what\n"
+      "`strata score` needs).",
+      options,
+      sizeof options / sizeof options[0],
+      1,
+      NULL,
+      0};
+  cli_run run;
+  strata_segmentation *s = NULL;
+  strata_h5_writer *w = NULL;
+  strata_status st = STRATA_OK;
+  int rc = cli_parse(&run, &cmd, argc, argv, argc_all, argv_all);
+  if (rc != CLI_EXIT_OK || run.common.help) {
+    if (rc == CLI_EXIT_OK) cli_print_help(stdout, &cmd);
+    goto done;
+  }
+  if (range && k) {
+    rc = cli_usage_error(&run, "give --k or --k-range, not both");
+    goto done;
+  }
+  if (range && !parse_range(range, &p.k_min, &p.k_max)) {
+    rc = cli_usage_error(&run, "--k-range expects A:B such as 3:8, got '%s'", range);
+    goto done;
+  }
+  if (strcmp(log1p_mode, "auto") == 0)
+    p.log1p = STRATA_LOG1P_AUTO;
+  else if (strcmp(log1p_mode, "all") == 0)
+    p.log1p = STRATA_LOG1P_ALL;
+  else if (strcmp(log1p_mode, "none") == 0)
+    p.log1p = STRATA_LOG1P_NONE;
+  else {
+    rc = cli_usage_error(&run, "--log1p must be auto, all or none, got '%s'", log1p_mode);
+    goto done;
+  }
+  if (strcmp(scale, "zscore") == 0)
+    p.scale = STRATA_SCALE_ZSCORE;
+  else if (strcmp(scale, "robust") == 0)
+    p.scale = STRATA_SCALE_ROBUST;
+  else {
+    rc = cli_usage_error(&run, "--scale must be zscore or robust, got '%s'", scale);
+    goto done;
+  }
+  if (strcmp(time_unit, "week") == 0) {
+    p.clv.unit_days = 7.0;
+    p.clv.score.clv_period_length = 4.345;
+    p.clv.score.horizon = 52.0;
+  } else if (strcmp(time_unit, "day") == 0) {
+    p.clv.unit_days = 1.0;
+    p.clv.score.clv_period_length = 30.0;
+    p.clv.score.horizon = 365.0;
+  } else {
+    rc = cli_usage_error(&run, "--time-unit must be day or week, got '%s'", time_unit);
+    goto done;
+  }
+  p.clv.score.clv_periods = (int)clv_months;
+  p.k = k;
+  p.n_init = (int)n_init;
+  p.seed = seed;
+  p.sample = sample;
+  p.use_clv = !no_clv;
+  if ((rc = cli_check_distinct(&run, in, out)) != CLI_EXIT_OK ||
+      (report && (rc = cli_check_distinct(&run, in, report)) != CLI_EXIT_OK))
+    goto done;
+  /* Refuse existing outputs before the work. */
+  if ((st = strata_h5_writer_create(run.ctx, out, run.common.force, &w)) != STRATA_OK) goto failed;
+  if (report && (st = strata_report_check_path(run.ctx, report, run.common.force)) != STRATA_OK)
+    goto failed;
+  if ((st = strata_segment_run(run.ctx, in, &p, &s)) != STRATA_OK) goto failed;
+  double t0 = strata_now_seconds();
+  if ((st = strata_segment_write(run.ctx, w, s, &p)) != STRATA_OK ||
+      (st = strata_h5_write_provenance(run.ctx, w, run.command_line, s->n, s->transform->d)) !=
+          STRATA_OK)
+    goto failed;
+  st = strata_h5_writer_commit(run.ctx, w);
+  w = NULL;
+  if (st != STRATA_OK) goto failed;
+  strata_ctx_add_phase(run.ctx, "write", strata_now_seconds() - t0);
+  if (report) {
+    t0 = strata_now_seconds();
+    if ((st = strata_report_write(run.ctx, s, in, report, run.common.force)) != STRATA_OK)
+      goto failed;
+    strata_ctx_add_phase(run.ctx, "report", strata_now_seconds() - t0);
+  }
+  json_result(&run, s);
+  if (report) cJSON_AddStringToObject(run.result, "report", report);
+  cJSON_AddStringToObject(run.result, "out", out);
+  FILE *text = cli_text(&run);
+  if (text) {
+    fprintf(text, "%lld accounts, %lld features, %lld segments (%s)\n", (long long)s->n,
+            (long long)s->d, (long long)s->k, s->k_rule);
+    print_profile(text, s);
+    fprintf(text, "\nwrote %s\n", out);
+    if (report) fprintf(text, "report: %s\n", report);
+  }
+  rc = cli_finish(&run);
+  goto done;
+failed:
+  rc = cli_fail(&run, st);
+done:
+  strata_h5_writer_free(w);
+  strata_segmentation_free(s);
+  cli_run_free(&run);
+  return rc;
+}

@@ -1,0 +1,119 @@
+/* The segmentation's HDF5 output: /segments for people and tools, /model for `strata score`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "segment/pipeline.h"
+
+/* The profile as one table: a row per segment, named float64 columns. */
+static strata_status write_profile(strata_ctx *ctx, strata_h5_writer *w, const strata_profile *p) {
+  strata_status st = STRATA_OK;
+  const int64_t k = p->k, d = p->d;
+  const int64_t fixed = 2 + (p->has_value ? 5 + STRATA_PROFILE_QUANTILES : 0);
+  const int64_t cols = fixed + 3 * d;
+  char **names = calloc((size_t)cols, sizeof *names);
+  double *v = calloc((size_t)(k * cols), sizeof *v);
+  STRATA_FAIL_IF(names == NULL || v == NULL, ctx, STRATA_ERR_NOMEM,
+                 "out of memory for the profile");
+  int64_t c = 0;
+  const char *base[] = {"size",        "share",          "clv_total",     "clv_mean",
+                        "clv_share",   "p_alive_mean",   "monetary_mean", "p_alive_p10",
+                        "p_alive_p25", "p_alive_median", "p_alive_p75",   "p_alive_p90"};
+  for (; c < fixed; c++) names[c] = strdup(base[c]);
+  for (int64_t j = 0; j < d; j++) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "mean_%.140s", p->feature_names[j]);
+    names[c++] = strdup(buf);
+    snprintf(buf, sizeof buf, "median_%.140s", p->feature_names[j]);
+    names[c++] = strdup(buf);
+    snprintf(buf, sizeof buf, "z_%.140s", p->feature_names[j]);
+    names[c++] = strdup(buf);
+  }
+  for (int64_t j = 0; j < cols; j++)
+    STRATA_FAIL_IF(names[j] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the profile");
+  for (int64_t s = 0; s < k; s++) {
+    double *row = v + s * cols;
+    row[0] = p->count[s];
+    row[1] = p->share[s];
+    if (p->has_value) {
+      row[2] = p->clv_total[s];
+      row[3] = p->clv_mean[s];
+      row[4] = p->clv_share[s];
+      row[5] = p->p_alive_mean[s];
+      row[6] = p->monetary_mean[s];
+      for (int q = 0; q < STRATA_PROFILE_QUANTILES; q++)
+        row[7 + q] = p->p_alive_q[s * STRATA_PROFILE_QUANTILES + q];
+    }
+    for (int64_t j = 0; j < d; j++) {
+      row[fixed + 3 * j] = p->mean[s * d + j];
+      row[fixed + 3 * j + 1] = p->median[s * d + j];
+      row[fixed + 3 * j + 2] = p->z[s * d + j];
+    }
+  }
+  STRATA_TRY(
+      strata_h5_write_table(ctx, w, "/segments/profile", k, cols, (const char *const *)names, v));
+cleanup:
+  if (names)
+    for (int64_t j = 0; j < cols; j++) free(names[j]);
+  free(names);
+  free(v);
+  return st;
+}
+
+strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
+                                   const strata_segmentation *s, const strata_segment_params *p) {
+  strata_status st = STRATA_OK;
+  const int64_t n = s->n, k = s->k, dz = s->transform->d_out;
+  int64_t dn[1] = {n}, dk[1] = {k}, dc[2] = {k, dz};
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/account_id", STRATA_I64, 1, dn, s->account_id));
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/label", STRATA_I32, 1, dn, s->labels));
+  STRATA_TRY(
+      strata_h5_write_strings(ctx, w, "/segments/name", k, (const char *const *)s->profile->names));
+  STRATA_TRY(write_profile(ctx, w, s->profile));
+  {
+    const char *cols[3] = {"k", "inertia", "calinski_harabasz"};
+    double rows[STRATA_SEGMENT_MAX_K * 3];
+    for (int64_t i = 0; i < s->n_k; i++) {
+      rows[i * 3] = (double)s->k_values[i];
+      rows[i * 3 + 1] = s->k_inertia[i];
+      rows[i * 3 + 2] = s->k_calinski[i];
+    }
+    STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/k_selection", s->n_k, 3, cols, rows));
+    STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/segments/k_selection", "rule", s->k_rule));
+  }
+  int64_t k64 = k;
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/segments", "k", &k64, 1));
+  if (s->linkage) {
+    int64_t dl[2] = {k - 1, 4};
+    STRATA_TRY(strata_h5_write(ctx, w, "/segments/tree", STRATA_F64, 2, dl, s->linkage));
+    STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/segments/tree", "method",
+                                           "ward on the segment centres weighted by their sizes, "
+                                           "SciPy linkage layout"));
+  }
+  if (s->clv) STRATA_TRY(strata_clv_result_write(ctx, w, s->clv));
+
+  /* Everything `strata score` needs, and the training shares for drift checks. */
+  STRATA_TRY(strata_transform_write(ctx, w, "/model/transform", s->transform));
+  STRATA_TRY(strata_h5_write(ctx, w, "/model/centers", STRATA_F64, 2, dc, s->centers));
+  STRATA_TRY(strata_h5_write_strings(ctx, w, "/model/segment_names", k,
+                                     (const char *const *)s->profile->names));
+  STRATA_TRY(strata_h5_write(ctx, w, "/model/train_share", STRATA_F64, 1, dk, s->profile->share));
+  int64_t seed = (int64_t)p->seed, uses_clv = s->clv != NULL;
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/model", "k", &k64, 1));
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/model", "seed", &seed, 1));
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/model", "uses_clv", &uses_clv, 1));
+  if (s->clv) {
+    STRATA_TRY(strata_clv_model_write(ctx, w, "/model/clv", s->clv));
+    STRATA_TRY(
+        strata_h5_write_attr_double(ctx, w, "/model/clv", "horizon", &p->clv.score.horizon, 1));
+    STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/model/clv", "discount_rate",
+                                           &p->clv.score.discount_rate, 1));
+    int64_t months = p->clv.score.clv_periods;
+    STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/model/clv", "clv_months", &months, 1));
+    STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/model/clv", "clv_period_length",
+                                           &p->clv.score.clv_period_length, 1));
+  }
+cleanup:
+  return st;
+}

@@ -1,0 +1,67 @@
+/*
+ * `strata segment`: accounts (and their transactions) -> features -> transforms -> choice of
+ * k -> k-means -> segment tree -> profiles -> names, plus what `strata score` needs to apply
+ * the same scheme to new data.
+ */
+#ifndef STRATA_SEGMENT_PIPELINE_H
+#define STRATA_SEGMENT_PIPELINE_H
+
+#include <stdint.h>
+
+#include "clv/run.h"
+#include "segment/segment.h"
+#include "segment/transform.h"
+
+#define STRATA_SEGMENT_MAX_K 64
+
+typedef struct strata_segment_params {
+  const char *features;      /* comma-separated feature names; NULL: the default set */
+  const char *categorical;   /* comma-separated nominal columns left out of the default set;
+                                NULL: the "categorical" attribute of /accounts/features */
+  int use_clv;               /* 1 (default): RFM + CLV from /transactions when present */
+  strata_log1p_mode log1p;   /* default AUTO */
+  strata_scale_mode scale;   /* default ZSCORE */
+  int64_t k;                 /* > 0: this many segments; 0: choose in [k_min, k_max] */
+  int64_t k_min, k_max;      /* default 3..8 */
+  int n_init;                /* default 3 */
+  uint64_t seed;             /* default 0 */
+  int64_t sample;            /* rows of the report's 2-D projection (default 4000) */
+  strata_clv_run_params clv; /* CLV models and horizons */
+} strata_segment_params;
+
+void strata_segment_params_init(strata_segment_params *p);
+
+typedef struct strata_segmentation {
+  int64_t n, k, d;     /* accounts, segments, features used (after transforms) */
+  int64_t *account_id; /* n */
+  int32_t *labels;     /* n */
+  char **features;     /* d_in names of the candidate features chosen (transform->names) */
+  strata_transform *transform;
+  double *centers;         /* k x transform->d_out, transformed space */
+  strata_profile *profile; /* in the features' original units */
+  strata_clv_result *clv;  /* NULL without transactions */
+  int64_t accounts_without_transactions, customers_without_account;
+  /* choice of k */
+  int64_t n_k;
+  int64_t k_values[STRATA_SEGMENT_MAX_K];
+  double k_inertia[STRATA_SEGMENT_MAX_K], k_calinski[STRATA_SEGMENT_MAX_K];
+  const char *k_rule; /* how k was chosen, for people */
+  /* segment tree: Ward on the centres weighted by segment sizes, SciPy layout (k-1) x 4 */
+  double *linkage;
+  /* 2-D projection of a seeded sample */
+  int64_t m;
+  double *projection;        /* m x 2 */
+  int32_t *projection_label; /* m */
+  double explained[2];
+} strata_segmentation;
+
+void strata_segmentation_free(strata_segmentation *s);
+
+/* Runs the pipeline on an input file holding /accounts (and optionally /transactions). */
+strata_status strata_segment_run(strata_ctx *ctx, const char *in,
+                                 const strata_segment_params *params, strata_segmentation **out);
+/* Writes /segments/{account_id, label, name, profile} and /model/... to an open writer. */
+strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
+                                   const strata_segmentation *s, const strata_segment_params *p);
+
+#endif
