@@ -14,7 +14,9 @@ read -r -a gen_args <<< "$(grep -v '^#' "$root/datasets/default-base.args" | tr 
 echo "== strata gen ${gen_args[*]}"
 "$strata" gen "${gen_args[@]}" --out "$base" --force
 echo
-echo "== strata info $base"
-"$strata" info "$base"
+echo "== strata segment --in $base --report $out/report.html"
+"$strata" segment --in "$base" --out "$out/segments.h5" --report "$out/report.html" --force
 echo
 echo "The customer base is in $base"
+echo "Segments, profiles and the model are in $out/segments.h5"
+echo "The report is $out/report.html"

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/cli/assert.sh"
 build=$(dirname "$STRATA")
 expect_exit 0 -- bash "$(dirname "$0")/../scripts/demo.sh" "$build"
-expect_in "$OUT" "/accounts/features"
-expect_in "$OUT" "The customer base is in"
+expect_in "$OUT" "segments ("
+expect_in "$OUT" "The report is"
+CHECKS=$((CHECKS + 1)); [ -s "$build/demo/report.html" ] || fail "no report"
 finish

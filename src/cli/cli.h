@@ -98,6 +98,7 @@ int cli_check_distinct(cli_run *run, const char *input, const char *output);
 /* The commands. */
 int cli_cmd_clv(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all);
+int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_import(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_info(int argc, char **argv, int argc_all, char **argv_all);

@@ -23,11 +23,11 @@ static int parse_range(const char *s, int64_t *lo, int64_t *hi) {
 
 static void print_profile(FILE *out, const strata_segmentation *s) {
   const strata_profile *p = s->profile;
-  fprintf(out, "\n%-3s %-34s %9s %6s", "#", "segment", "accounts", "share");
+  fprintf(out, "\n%-3s %-44s %9s %6s", "#", "segment", "accounts", "share");
   if (p->has_value) fprintf(out, " %11s %9s %8s", "mean CLV", "CLV share", "P(alive)");
   fprintf(out, "  what sets it apart\n");
   for (int64_t j = 0; j < p->k; j++) {
-    fprintf(out, "%-3lld %-34.34s %9.0f %5.1f%%", (long long)j, p->names[j], p->count[j],
+    fprintf(out, "%-3lld %-44.44s %9.0f %5.1f%%", (long long)j, p->names[j], p->count[j],
             100.0 * p->share[j]);
     if (p->has_value)
       fprintf(out, " %11.2f %8.1f%% %8.2f", p->clv_mean[j], 100.0 * p->clv_share[j],

@@ -18,6 +18,7 @@ static const command_entry commands[] = {
     {"info", "list the groups, datasets, shapes, types and attributes of a file", cli_cmd_info},
     {"segment", "segment accounts into named, profiled segments (with an HTML report)",
      cli_cmd_segment},
+    {"score", "assign new accounts to a saved segmentation and check for drift", cli_cmd_score},
     {"kmeans", "cluster the rows of a dataset with exact k-means", cli_cmd_kmeans},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

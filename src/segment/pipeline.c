@@ -11,17 +11,10 @@
 #include "core/core.h"
 #include "core/rng.h"
 #include "segment/pca.h"
+#include "segment/features.h"
 #include "segment/pipeline.h"
 
 enum { SEG_STREAM_SAMPLE = 301 };
-
-/* Value columns appended to the account features when transactions are present. */
-enum { V_FREQUENCY, V_RECENCY, V_TENURE, V_MONETARY, V_P_ALIVE, V_EXPECTED, V_CLV, V_COUNT };
-static const char *const value_names[V_COUNT] = {
-    "frequency", "recency", "tenure", "monetary", "p_alive", "expected_purchases", "clv"};
-/* By default the business dimensions of RFM/CLV join the account features: how often, how
- * recently, how much per purchase, and the discounted value. */
-static const int value_default[V_COUNT] = {1, 1, 0, 1, 0, 0, 1};
 
 void strata_segment_params_init(strata_segment_params *p) {
   if (p == NULL) return;
@@ -52,54 +45,6 @@ void strata_segmentation_free(strata_segmentation *s) {
   free(s);
 }
 
-typedef struct id_index {
-  int64_t id, row;
-} id_index;
-
-static int cmp_id(const void *a, const void *b) {
-  const id_index *x = a, *y = b;
-  return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Value columns per account, joined on the id; accounts without transactions get zeros. */
-static strata_status join_values(strata_ctx *ctx, const int64_t *account_id, int64_t n,
-                                 const strata_clv_result *r, double *values, int64_t *without_txn,
-                                 int64_t *without_account) {
-  strata_status st = STRATA_OK;
-  id_index *order = malloc((size_t)n * sizeof *order);
-  STRATA_FAIL_IF(order == NULL, ctx, STRATA_ERR_NOMEM, "out of memory joining accounts");
-  for (int64_t i = 0; i < n; i++) order[i] = (id_index){account_id[i], i};
-  qsort(order, (size_t)n, sizeof *order, cmp_id);
-  for (int64_t i = 1; i < n; i++)
-    STRATA_FAIL_IF(order[i].id == order[i - 1].id, ctx, STRATA_ERR_DATA,
-                   "/accounts/id: account %lld appears twice (rows %lld and %lld)",
-                   (long long)order[i].id, (long long)order[i - 1].row, (long long)order[i].row);
-  memset(values, 0, (size_t)(n * V_COUNT) * sizeof(double));
-  const strata_clv_rfm *f = r->rfm;
-  int64_t a = 0, matched = 0;
-  *without_account = 0;
-  for (int64_t c = 0; c < f->n; c++) {
-    while (a < n && order[a].id < f->id[c]) a++;
-    if (a == n || order[a].id != f->id[c]) {
-      (*without_account)++;
-      continue;
-    }
-    double *v = values + order[a].row * V_COUNT;
-    v[V_FREQUENCY] = f->x[c];
-    v[V_RECENCY] = f->t_x[c];
-    v[V_TENURE] = f->T[c];
-    v[V_MONETARY] = f->monetary ? f->monetary[c] : 0.0;
-    v[V_P_ALIVE] = r->p_alive[c];
-    v[V_EXPECTED] = r->expected_purchases[c];
-    v[V_CLV] = r->clv ? r->clv[c] : 0.0;
-    matched++;
-  }
-  *without_txn = n - matched;
-cleanup:
-  free(order);
-  return st;
-}
-
 /* Calinski-Harabasz index from a fit: between-segment over within-segment dispersion, each per
  * degree of freedom. O(k d) from the centres and sizes (the within part is the inertia). */
 static double calinski_harabasz(const double *z, int64_t n, int64_t d, const strata_kmeans *m) {
@@ -128,12 +73,6 @@ static double calinski_harabasz(const double *z, int64_t n, int64_t d, const str
   return within > 0 ? (between / (double)(k - 1)) / (within / (double)(n - k)) : INFINITY;
 }
 
-static int name_index(const char *const *names, int64_t count, const char *name, size_t len) {
-  for (int64_t j = 0; j < count; j++)
-    if (strlen(names[j]) == len && strncmp(names[j], name, len) == 0) return (int)j;
-  return -1;
-}
-
 /* 1 when `name` is one of the comma-separated names of `list`. */
 static int in_list(const char *list, const char *name) {
   size_t len = strlen(name);
@@ -150,13 +89,9 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
                                  const strata_segment_params *params, strata_segmentation **out) {
   strata_status st = STRATA_OK;
   strata_segmentation *s = NULL;
-  strata_h5_file *f = NULL;
-  strata_matrix raw = {0};
-  char **account_names = NULL;
-  int64_t n_names = 0;
-  strata_transactions txn = {0};
-  double *values = NULL, *cand = NULL, *z = NULL, *chosen_raw = NULL;
-  const char **cand_names = NULL;
+  strata_feature_table table;
+  memset(&table, 0, sizeof table);
+  double *z = NULL, *chosen_raw = NULL;
   int64_t *pick = NULL;
   strata_kmeans *best = NULL, *fit = NULL;
   STRATA_FAIL_IF(in == NULL || params == NULL || out == NULL, ctx, STRATA_ERR_USAGE,
@@ -173,69 +108,19 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   s = calloc(1, sizeof *s);
   STRATA_FAIL_IF(s == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the segmentation");
 
-  /* ---- accounts */
-  double t0 = strata_now();
-  STRATA_TRY(strata_h5_open(ctx, in, &f));
-  STRATA_TRY(strata_h5_read_matrix(ctx, f, "/accounts/features", STRATA_TYPES_FLOAT, &raw));
-  const int64_t n = raw.n, da = raw.d;
+  STRATA_TRY(strata_feature_table_read(ctx, in, params->use_clv, &params->clv, NULL, &table));
+  const int64_t n = table.n, da = table.d_accounts;
+  const int64_t dc = da + (table.values ? STRATA_VALUE_COLUMNS : 0);
   s->n = n;
-  if (strata_h5_exists(f, "/accounts/id")) {
-    STRATA_TRY(strata_h5_read_vector(ctx, f, "/accounts/id", STRATA_TYPES_INT, n, STRATA_I64,
-                                     (void **)&s->account_id));
-  } else {
-    STRATA_TRY(
-        strata_alloc(ctx, (size_t)n, sizeof(int64_t), "account ids", (void **)&s->account_id));
-    for (int64_t i = 0; i < n; i++) s->account_id[i] = i;
-  }
-  if (strata_h5_exists(f, "/accounts/feature_names")) {
-    STRATA_TRY(strata_h5_read_strings(ctx, f, "/accounts/feature_names", &account_names, &n_names));
-    STRATA_FAIL_IF(n_names != da, ctx, STRATA_ERR_DATA,
-                   "%s: /accounts/feature_names has %lld names for %lld feature columns", in,
-                   (long long)n_names, (long long)da);
-  }
-  /* Nominal codes (region, channel...) have no distances: the producer lists them. */
-  char categorical[1024] = "";
-  if (params->categorical) {
-    snprintf(categorical, sizeof categorical, "%s", params->categorical);
-  } else if (strata_h5_read_attr_string(ctx, f, "/accounts/features", "categorical", categorical,
-                                        sizeof categorical) != STRATA_OK) {
-    categorical[0] = '\0';
-    strata_ctx_clear_error(ctx);
-  }
-  int with_clv = params->use_clv && strata_h5_exists(f, "/transactions/customer_id");
-  if (with_clv) STRATA_TRY(strata_transactions_read(ctx, f, &txn));
-  strata_h5_close(f);
-  f = NULL;
-  strata_phase_add(ctx, "read", strata_now() - t0);
+  s->account_id = table.account_id;
+  table.account_id = NULL;
+  s->accounts_without_transactions = table.accounts_without_transactions;
+  s->customers_without_account = table.customers_without_account;
 
-  /* ---- CLV scores per account */
-  const int64_t dv = with_clv ? V_COUNT : 0, dc = da + dv;
-  if (with_clv) {
-    STRATA_TRY(
-        strata_clv_run(ctx, txn.id, txn.day, txn.amount, txn.m, &params->clv, NULL, &s->clv));
-    STRATA_TRY(strata_alloc(ctx, (size_t)(n * V_COUNT), sizeof(double), "value columns",
-                            (void **)&values));
-    STRATA_TRY(join_values(ctx, s->account_id, n, s->clv, values, &s->accounts_without_transactions,
-                           &s->customers_without_account));
-  }
-  strata_transactions_release(&txn);
-
-  /* ---- candidate features: account columns then value columns, in original units */
-  t0 = strata_now();
-  cand_names = calloc((size_t)dc, sizeof *cand_names);
-  STRATA_FAIL_IF(cand_names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-  if (account_names == NULL) {
-    /* Unnamed columns are feature_0, feature_1, ...: one block, freed like read names. */
-    account_names = malloc((size_t)da * (sizeof(char *) + 32));
-    STRATA_FAIL_IF(account_names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-    char *text = (char *)(account_names + da);
-    for (int64_t j = 0; j < da; j++) {
-      account_names[j] = text + j * 32;
-      snprintf(account_names[j], 32, "feature_%lld", (long long)j);
-    }
-  }
-  for (int64_t j = 0; j < da; j++) cand_names[j] = account_names[j];
-  for (int64_t v = 0; v < dv; v++) cand_names[da + v] = value_names[v];
+  /* ---- the features: named by --features, or every account column that is not nominal plus
+   * the default value columns */
+  double t0 = strata_now();
+  const char *categorical = params->categorical ? params->categorical : table.categorical;
   pick = calloc((size_t)dc, sizeof *pick);
   STRATA_FAIL_IF(pick == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
   int64_t d = 0;
@@ -243,14 +128,14 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     for (const char *p = params->features; *p;) {
       const char *comma = strchr(p, ',');
       size_t len = comma ? (size_t)(comma - p) : strlen(p);
-      int j = name_index(cand_names, dc, p, len);
+      int64_t j = strata_feature_table_find(&table, p, len);
       STRATA_FAIL_IF(j < 0, ctx, STRATA_ERR_USAGE,
                      "--features: no feature '%.*s' (available: the names of "
                      "/accounts/feature_names%s)",
                      (int)len, p,
-                     with_clv ? ", frequency, recency, tenure, monetary, p_alive, "
-                                "expected_purchases, clv"
-                              : "");
+                     table.values ? ", frequency, recency, tenure, monetary, p_alive, "
+                                    "expected_purchases, clv"
+                                  : "");
       for (int64_t q = 0; q < d; q++)
         STRATA_FAIL_IF(pick[q] == j, ctx, STRATA_ERR_USAGE, "--features names '%.*s' twice",
                        (int)len, p);
@@ -259,27 +144,21 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     }
   } else {
     for (int64_t j = 0; j < da; j++)
-      if (!in_list(categorical, cand_names[j])) pick[d++] = j;
-    for (int64_t v = 0; v < dv; v++)
-      if (value_default[v]) pick[d++] = da + v;
+      if (!in_list(categorical, table.account_names[j])) pick[d++] = j;
+    for (int64_t v = 0; table.values && v < STRATA_VALUE_COLUMNS; v++)
+      if (strata_value_column_default[v]) pick[d++] = da + v;
   }
-  STRATA_TRY(
-      strata_alloc(ctx, (size_t)(n * d), sizeof(double), "feature matrix", (void **)&chosen_raw));
-  for (int64_t i = 0; i < n; i++)
-    for (int64_t q = 0; q < d; q++) {
-      int64_t j = pick[q];
-      chosen_raw[i * d + q] =
-          j < da ? (raw.dtype == STRATA_F32 ? (double)((const float *)raw.data)[i * da + j]
-                                            : ((const double *)raw.data)[i * da + j])
-                 : values[i * V_COUNT + (j - da)];
-    }
-  const char **chosen_names = calloc((size_t)d, sizeof *chosen_names);
-  STRATA_FAIL_IF(chosen_names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-  for (int64_t q = 0; q < d; q++) chosen_names[q] = cand_names[pick[q]];
-  st = strata_transform_fit(ctx, chosen_raw, n, d, chosen_names, params->log1p, params->scale,
-                            &s->transform);
-  free(chosen_names);
-  if (st != STRATA_OK) goto cleanup;
+  STRATA_FAIL_IF(d == 0, ctx, STRATA_ERR_DATA, "%s: no features to segment on", in);
+  STRATA_TRY(strata_feature_table_columns(ctx, &table, pick, d, &chosen_raw));
+  {
+    const char **chosen_names = calloc((size_t)d, sizeof *chosen_names);
+    STRATA_FAIL_IF(chosen_names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    for (int64_t q = 0; q < d; q++) chosen_names[q] = strata_feature_table_name(&table, pick[q]);
+    st = strata_transform_fit(ctx, chosen_raw, n, d, chosen_names, params->log1p, params->scale,
+                              &s->transform);
+    free(chosen_names);
+    if (st != STRATA_OK) goto cleanup;
+  }
   const int64_t dz = s->transform->d_out;
   s->d = dz;
   STRATA_TRY(strata_alloc(ctx, (size_t)(n * dz), sizeof(double), "scaled features", (void **)&z));
@@ -335,19 +214,19 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   t0 = strata_now();
   strata_matrix chosen_view = {chosen_raw, n, d, d, STRATA_F64};
   strata_value_columns vc = {0};
-  if (with_clv) {
-    /* Strided views into the joined value table. */
+  if (table.values) {
+    /* Column views of the joined value table. */
     double *cols = NULL;
-    STRATA_TRY(
-        strata_alloc(ctx, (size_t)(n * V_COUNT), sizeof(double), "value columns", (void **)&cols));
-    for (int64_t v = 0; v < V_COUNT; v++)
-      for (int64_t i = 0; i < n; i++) cols[v * n + i] = values[i * V_COUNT + v];
-    vc.frequency = cols + V_FREQUENCY * n;
-    vc.recency = cols + V_RECENCY * n;
-    vc.age = cols + V_TENURE * n;
-    vc.monetary = cols + V_MONETARY * n;
-    vc.p_alive = cols + V_P_ALIVE * n;
-    vc.clv = cols + V_CLV * n;
+    STRATA_TRY(strata_alloc(ctx, (size_t)(n * STRATA_VALUE_COLUMNS), sizeof(double),
+                            "value columns", (void **)&cols));
+    for (int64_t v = 0; v < STRATA_VALUE_COLUMNS; v++)
+      for (int64_t i = 0; i < n; i++) cols[v * n + i] = table.values[i * STRATA_VALUE_COLUMNS + v];
+    vc.frequency = cols + STRATA_V_FREQUENCY * n;
+    vc.recency = cols + STRATA_V_RECENCY * n;
+    vc.age = cols + STRATA_V_TENURE * n;
+    vc.monetary = cols + STRATA_V_MONETARY * n;
+    vc.p_alive = cols + STRATA_V_P_ALIVE * n;
+    vc.clv = cols + STRATA_V_CLV * n;
     st = strata_profile_build(ctx, &chosen_view, (const char *const *)s->transform->names,
                               s->labels, k, &vc, &s->profile);
     strata_free(cols);
@@ -385,16 +264,12 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     }
   }
   strata_phase_add(ctx, "projection", strata_now() - t0);
+  s->clv = table.clv;
+  table.clv = NULL;
   *out = s;
   s = NULL;
 cleanup:
-  strata_h5_close(f);
-  strata_matrix_release(&raw);
-  free(account_names);
-  strata_transactions_release(&txn);
-  strata_free(values);
-  free(cand);
-  free(cand_names);
+  strata_feature_table_release(&table);
   free(pick);
   strata_free(z);
   strata_free(chosen_raw);

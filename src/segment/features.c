@@ -1,0 +1,178 @@
+/* The feature table of the segmentation; see features.h. O(n log n) for the id join. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "segment/features.h"
+
+const char *const strata_value_column_names[STRATA_VALUE_COLUMNS] = {
+    "frequency", "recency", "tenure", "monetary", "p_alive", "expected_purchases", "clv"};
+/* By default the business dimensions of RFM/CLV join the account features: how often, how
+ * recently, how much per purchase, and the discounted value. */
+const int strata_value_column_default[STRATA_VALUE_COLUMNS] = {1, 1, 0, 1, 0, 0, 1};
+
+typedef struct id_index {
+  int64_t id, row;
+} id_index;
+
+static int cmp_id(const void *a, const void *b) {
+  const id_index *x = a, *y = b;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Accounts by id; a repeated id fails (outputs are keyed by it). */
+static strata_status sort_ids(strata_ctx *ctx, const strata_feature_table *t, id_index **out) {
+  strata_status st = STRATA_OK;
+  const int64_t n = t->n;
+  id_index *order = malloc((size_t)n * sizeof *order);
+  STRATA_FAIL_IF(order == NULL, ctx, STRATA_ERR_NOMEM, "out of memory sorting accounts");
+  for (int64_t i = 0; i < n; i++) order[i] = (id_index){t->account_id[i], i};
+  qsort(order, (size_t)n, sizeof *order, cmp_id);
+  for (int64_t i = 1; i < n; i++)
+    STRATA_FAIL_IF(order[i].id == order[i - 1].id, ctx, STRATA_ERR_DATA,
+                   "/accounts/id: account %lld appears twice (rows %lld and %lld)",
+                   (long long)order[i].id, (long long)order[i - 1].row, (long long)order[i].row);
+  *out = order;
+  order = NULL;
+cleanup:
+  free(order);
+  return st;
+}
+
+/* Value columns per account, joined on the id (`order`: accounts by id); accounts without
+ * transactions get zeros. */
+static strata_status join_values(strata_ctx *ctx, strata_feature_table *t, const id_index *order) {
+  strata_status st = STRATA_OK;
+  const int64_t n = t->n;
+  STRATA_TRY(strata_calloc(ctx, (size_t)(n * STRATA_VALUE_COLUMNS), sizeof(double), "value columns",
+                           (void **)&t->values));
+  const strata_clv_result *r = t->clv;
+  const strata_clv_rfm *f = r->rfm;
+  int64_t a = 0, matched = 0;
+  for (int64_t c = 0; c < f->n; c++) {
+    while (a < n && order[a].id < f->id[c]) a++;
+    if (a == n || order[a].id != f->id[c]) {
+      t->customers_without_account++;
+      continue;
+    }
+    double *v = t->values + order[a].row * STRATA_VALUE_COLUMNS;
+    v[STRATA_V_FREQUENCY] = f->x[c];
+    v[STRATA_V_RECENCY] = f->t_x[c];
+    v[STRATA_V_TENURE] = f->T[c];
+    v[STRATA_V_MONETARY] = f->monetary ? f->monetary[c] : 0.0;
+    v[STRATA_V_P_ALIVE] = r->p_alive[c];
+    v[STRATA_V_EXPECTED] = r->expected_purchases[c];
+    v[STRATA_V_CLV] = r->clv ? r->clv[c] : 0.0;
+    matched++;
+  }
+  t->accounts_without_transactions = n - matched;
+cleanup:
+  return st;
+}
+
+void strata_feature_table_release(strata_feature_table *t) {
+  if (t == NULL) return;
+  strata_free(t->account_id);
+  free(t->account_names);
+  strata_matrix_release(&t->accounts);
+  strata_clv_result_free(t->clv);
+  strata_free(t->values);
+  memset(t, 0, sizeof *t);
+}
+
+strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use_clv,
+                                        const strata_clv_run_params *clv,
+                                        const strata_clv_result *fitted, strata_feature_table *t) {
+  strata_status st = STRATA_OK;
+  strata_h5_file *f = NULL;
+  strata_transactions txn = {0};
+  id_index *order = NULL;
+  memset(t, 0, sizeof *t);
+  double t0 = strata_now();
+  STRATA_TRY(strata_h5_open(ctx, in, &f));
+  STRATA_TRY(strata_h5_read_matrix(ctx, f, "/accounts/features", STRATA_TYPES_FLOAT, &t->accounts));
+  const int64_t n = t->accounts.n, da = t->accounts.d;
+  t->n = n;
+  t->d_accounts = da;
+  if (strata_h5_exists(f, "/accounts/id")) {
+    STRATA_TRY(strata_h5_read_vector(ctx, f, "/accounts/id", STRATA_TYPES_INT, n, STRATA_I64,
+                                     (void **)&t->account_id));
+  } else {
+    STRATA_TRY(
+        strata_alloc(ctx, (size_t)n, sizeof(int64_t), "account ids", (void **)&t->account_id));
+    for (int64_t i = 0; i < n; i++) t->account_id[i] = i;
+  }
+  STRATA_TRY(sort_ids(ctx, t, &order));
+  if (strata_h5_exists(f, "/accounts/feature_names")) {
+    int64_t count = 0;
+    STRATA_TRY(
+        strata_h5_read_strings(ctx, f, "/accounts/feature_names", &t->account_names, &count));
+    STRATA_FAIL_IF(count != da, ctx, STRATA_ERR_DATA,
+                   "%s: /accounts/feature_names has %lld names for %lld feature columns", in,
+                   (long long)count, (long long)da);
+  } else {
+    /* Unnamed columns are feature_0, feature_1, ...: one block, like names that were read. */
+    t->account_names = malloc((size_t)da * (sizeof(char *) + 32));
+    STRATA_FAIL_IF(t->account_names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    char *text = (char *)(t->account_names + da);
+    for (int64_t j = 0; j < da; j++) {
+      t->account_names[j] = text + j * 32;
+      snprintf(t->account_names[j], 32, "feature_%lld", (long long)j);
+    }
+  }
+  /* Nominal codes (region, channel...) have no distances: the producer lists them. */
+  if (strata_h5_read_attr_string(ctx, f, "/accounts/features", "categorical", t->categorical,
+                                 sizeof t->categorical) != STRATA_OK) {
+    t->categorical[0] = '\0';
+    strata_ctx_clear_error(ctx);
+  }
+  int with_clv = use_clv && strata_h5_exists(f, "/transactions/customer_id");
+  if (with_clv) STRATA_TRY(strata_transactions_read(ctx, f, &txn));
+  strata_h5_close(f);
+  f = NULL;
+  strata_phase_add(ctx, "read", strata_now() - t0);
+  if (with_clv) {
+    STRATA_TRY(strata_clv_run(ctx, txn.id, txn.day, txn.amount, txn.m, clv, fitted, &t->clv));
+    STRATA_TRY(join_values(ctx, t, order));
+  }
+cleanup:
+  free(order);
+  strata_h5_close(f);
+  strata_transactions_release(&txn);
+  if (st != STRATA_OK) strata_feature_table_release(t);
+  return st;
+}
+
+const char *strata_feature_table_name(const strata_feature_table *t, int64_t j) {
+  return j < t->d_accounts ? t->account_names[j] : strata_value_column_names[j - t->d_accounts];
+}
+
+int64_t strata_feature_table_find(const strata_feature_table *t, const char *name, size_t len) {
+  int64_t total = t->d_accounts + (t->values ? STRATA_VALUE_COLUMNS : 0);
+  for (int64_t j = 0; j < total; j++) {
+    const char *c = strata_feature_table_name(t, j);
+    if (strlen(c) == len && strncmp(c, name, len) == 0) return j;
+  }
+  return -1;
+}
+
+strata_status strata_feature_table_columns(strata_ctx *ctx, const strata_feature_table *t,
+                                           const int64_t *columns, int64_t d, double **out) {
+  strata_status st = STRATA_OK;
+  double *x = NULL;
+  const int64_t n = t->n, da = t->d_accounts;
+  STRATA_TRY(strata_alloc(ctx, (size_t)(n * d), sizeof(double), "feature matrix", (void **)&x));
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t q = 0; q < d; q++) {
+      int64_t j = columns[q];
+      x[i * d + q] = j < da
+                         ? (t->accounts.dtype == STRATA_F32
+                                ? (double)((const float *)t->accounts.data)[i * t->accounts.ld + j]
+                                : ((const double *)t->accounts.data)[i * t->accounts.ld + j])
+                         : t->values[i * STRATA_VALUE_COLUMNS + (j - da)];
+    }
+  *out = x;
+cleanup:
+  return st;
+}

@@ -1,0 +1,57 @@
+/*
+ * The feature table of the segmentation: every candidate column of an input file, by name,
+ * in original units — the account features of /accounts/features (named by
+ * /accounts/feature_names) and, when /transactions is there, the RFM and CLV values of each
+ * account (frequency, recency, tenure, monetary, p_alive, expected_purchases, clv). `strata
+ * segment` picks its features from it; `strata score` rebuilds the same columns on new data.
+ */
+#ifndef STRATA_SEGMENT_FEATURES_H
+#define STRATA_SEGMENT_FEATURES_H
+
+#include <stdint.h>
+
+#include "clv/run.h"
+
+typedef struct strata_feature_table {
+  int64_t n;              /* accounts */
+  int64_t *account_id;    /* n; 0..n-1 when the file has no /accounts/id */
+  int64_t d_accounts;     /* account feature columns */
+  char **account_names;   /* d_accounts names (one allocation) */
+  strata_matrix accounts; /* n x d_accounts as stored */
+  char categorical[1024]; /* the file's "categorical" attribute of /accounts/features, or "" */
+  strata_clv_result *clv; /* NULL without CLV */
+  double *values;         /* n x STRATA_VALUE_COLUMNS joined on the id, NULL without CLV */
+  int64_t accounts_without_transactions, customers_without_account;
+} strata_feature_table;
+
+#define STRATA_VALUE_COLUMNS 7
+extern const char *const strata_value_column_names[STRATA_VALUE_COLUMNS];
+/* Value columns in the default feature set (frequency, recency, monetary, clv). */
+extern const int strata_value_column_default[STRATA_VALUE_COLUMNS];
+enum {
+  STRATA_V_FREQUENCY,
+  STRATA_V_RECENCY,
+  STRATA_V_TENURE,
+  STRATA_V_MONETARY,
+  STRATA_V_P_ALIVE,
+  STRATA_V_EXPECTED,
+  STRATA_V_CLV
+};
+
+/* Reads `in`. With use_clv and /transactions present, computes the value columns: with
+ * `fitted` its CLV models are applied as they are (scoring), otherwise they are fitted with
+ * `clv` (training). Accounts without transactions get zeros; duplicate account ids fail. */
+strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use_clv,
+                                        const strata_clv_run_params *clv,
+                                        const strata_clv_result *fitted, strata_feature_table *t);
+void strata_feature_table_release(strata_feature_table *t);
+
+/* Column index of `name` (account columns first, then value columns), or -1. */
+int64_t strata_feature_table_find(const strata_feature_table *t, const char *name, size_t len);
+/* n x d matrix of the given columns, row-major doubles (caller frees with strata_free). */
+strata_status strata_feature_table_columns(strata_ctx *ctx, const strata_feature_table *t,
+                                           const int64_t *columns, int64_t d, double **out);
+/* Name of column j. */
+const char *strata_feature_table_name(const strata_feature_table *t, int64_t j);
+
+#endif
