@@ -8,7 +8,8 @@
  * w_a w_b / (w_a + w_b) ||c_a - c_b||^2) jumps into the cluster with the largest error, at a
  * row drawn with probability ~ w D^2 inside it; k-means then converges again, and the jump is
  * kept only when the inertia drops. A failed jump is retried with the next-largest-error
- * cluster; refinement ends after three failures in a row or 4 + k/4 jumps.
+ * cluster; refinement ends after three failures in a row or 4 + k/4 jumps. A trial runs at
+ * most KM_REFINE_TRIAL_ITERS iterations; the last accepted one is then run to convergence.
  *
  * Cost per jump: one assignment pass O(n k d) for per-cluster errors, O(k^2 d) for the merge
  * costs, and a warm-started k-means run (usually a few iterations). Deterministic: the draws
@@ -16,6 +17,8 @@
  *
  * Template: instantiated by refine.c for float and double (see typed.h).
  */
+
+#define KM_REFINE_TRIAL_ITERS 20
 
 strata_status SFX(km_refine)(const km_problem *p, uint64_t seed, strata_kmeans_algorithm alg,
                              km_run *run) {
@@ -108,11 +111,16 @@ strata_status SFX(km_refine)(const km_problem *p, uint64_t seed, strata_kmeans_a
     if (row < 0) break;
     memcpy(trial_centers + b * d, x + row * p->ldx, (size_t)d * sizeof(T));
 
+    /* A trial runs a bounded number of iterations: its inertia only falls with more, so a
+     * trial that already beats the current solution is kept and finished below, and one
+     * that does not is almost never a win (and costs far less to reject). */
     km_run trial = {trial_centers, trial_labels, 0.0, 0, 0, 0};
+    km_problem bounded = *p;
+    if (bounded.max_iter > KM_REFINE_TRIAL_ITERS) bounded.max_iter = KM_REFINE_TRIAL_ITERS;
     if (alg == STRATA_KMEANS_HAMERLY)
-      STRATA_TRY(SFX(km_hamerly)(p, &trial));
+      STRATA_TRY(SFX(km_hamerly)(&bounded, &trial));
     else
-      STRATA_TRY(SFX(km_lloyd)(p, &trial));
+      STRATA_TRY(SFX(km_lloyd)(&bounded, &trial));
     if (trial.inertia < run->inertia) {
       memcpy(centers, trial_centers, (size_t)(k * d) * sizeof(T));
       memcpy(run->labels, trial_labels, (size_t)n * sizeof(int32_t));
@@ -125,6 +133,17 @@ strata_status SFX(km_refine)(const km_problem *p, uint64_t seed, strata_kmeans_a
     } else {
       failures++;
     }
+  }
+  if (run->jumps > 0 && !run->converged) {
+    /* Finish the last accepted trial with the full iteration budget. */
+    km_run rest = {centers, run->labels, 0.0, 0, 0, 0};
+    if (alg == STRATA_KMEANS_HAMERLY)
+      STRATA_TRY(SFX(km_hamerly)(p, &rest));
+    else
+      STRATA_TRY(SFX(km_lloyd)(p, &rest));
+    run->inertia = rest.inertia;
+    run->n_iter = rest.n_iter;
+    run->converged = rest.converged;
   }
 cleanup:
   strata_free(trial_centers);
