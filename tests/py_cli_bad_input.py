@@ -8,27 +8,10 @@ usage: py_cli_bad_input.py path/to/strata
 """
 import os
 import subprocess
-import sys
-import tempfile
 
-try:
-    import h5py
-    import numpy as np
-except ImportError as e:
-    print(f"SKIP: h5py/numpy not available ({e}); scripts/setup-deps.sh test installs them")
-    sys.exit(77)
+from strata_test import check, finish, need, run, strata, tmp
 
-strata = sys.argv[1]
-tmp = tempfile.mkdtemp(dir=os.environ.get("STRATA_TEST_TMP"))
-checks = failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what}", file=sys.stderr)
+h5py, np = need("h5py", "numpy")
 
 
 def fixture(name, **datasets):
@@ -118,5 +101,4 @@ with h5py.File(out, "r") as f:
     for a in ("inertia", "n_iter", "converged", "seed"):
         check(a in f["kmeans"].attrs, f"attribute {a}")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -7,33 +7,12 @@ identically; bad input gets the contract's exit codes.
 usage: py_clv_cli.py path/to/strata
 """
 import os
-import subprocess
-import sys
-import tempfile
 
-try:
-    import h5py
-    import numpy as np
-    from scipy.special import gammaln, hyp2f1
-except ImportError as e:
-    print(f"SKIP: h5py/numpy/scipy not available ({e}); scripts/setup-deps.sh test installs them")
-    sys.exit(77)
+from strata_test import check, finish, need, run, shared_dataset, strata, tmp
 
-strata = sys.argv[1]
-tmp = tempfile.mkdtemp(dir=os.environ.get("STRATA_TEST_TMP"))
-checks = failures = 0
+h5py, np, special = need("h5py", "numpy", "scipy.special")
+gammaln, hyp2f1 = special.gammaln, special.hyp2f1
 
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what}", file=sys.stderr)
-
-
-def run(*args):
-    return subprocess.run([strata] + list(args), capture_output=True, text=True)
 
 
 def sig3(a, b):
@@ -79,9 +58,8 @@ with h5py.File(fit, "r") as a, h5py.File(score, "r") as b:
         check(np.all(np.isfinite(a["clv/" + name][()])), f"{name} finite")
 
 # ---- CDNOW
-shared = os.path.join(os.environ.get("STRATA_SOURCE_DIR", "."), "..", "shared", "datasets", "cdnow")
-sample = os.path.join(shared, "CDNOW_sample.txt")
-if not os.path.exists(sample):
+sample = shared_dataset("cdnow", "CDNOW_sample.txt")
+if sample is None:
     print("note: ../shared/datasets/cdnow absent; the CDNOW checks were skipped")
 else:
     log = os.path.join(tmp, "cdnow.h5")
@@ -124,5 +102,4 @@ else:
             den = 1 + np.where(x > 0, aa / (bb + x - 1) * ((al + T) / (al + tx)) ** (rr + x), 0)
             check(np.allclose(ey, num / den, rtol=1e-8, atol=1e-10), "BG/NBD E[Y(52)] vs closed form")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -8,27 +8,10 @@ usage: py_h5_interop.py path/to/strata
 import json
 import os
 import subprocess
-import sys
-import tempfile
 
-try:
-    import h5py
-    import numpy as np
-except ImportError as e:  # the test set-up installs them; skip clearly where it could not
-    print(f"SKIP: h5py/numpy not available ({e}); scripts/setup-deps.sh test installs them")
-    sys.exit(77)
+from strata_test import check, finish, need, run, strata, tmp
 
-strata = sys.argv[1]
-tmp = tempfile.mkdtemp(dir=os.environ.get("STRATA_TEST_TMP"))
-checks = failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what}", file=sys.stderr)
+h5py, np = need("h5py", "numpy")
 
 
 base = os.path.join(tmp, "base.h5")
@@ -83,5 +66,4 @@ check(objects["/accounts"]["attributes"].get("scale") == "[1.5, 2.5]", "array at
 with h5py.File(other, "r") as f:
     check(float(f["accounts/features"][()].sum()) == 51.0, "input unchanged")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -6,32 +6,11 @@ reads ../shared/datasets/cdnow when present and checks the facts its README stat
 usage: py_import.py path/to/strata
 """
 import os
-import subprocess
-import sys
-import tempfile
 
-try:
-    import h5py
-    import numpy as np
-except ImportError as e:
-    print(f"SKIP: h5py/numpy not available ({e}); scripts/setup-deps.sh test installs them")
-    sys.exit(77)
+from strata_test import check, finish, need, run, shared_dataset, strata, tmp
 
-strata = sys.argv[1]
-tmp = tempfile.mkdtemp(dir=os.environ.get("STRATA_TEST_TMP"))
-checks = failures = 0
+h5py, np = need("h5py", "numpy")
 
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what}", file=sys.stderr)
-
-
-def run(*args):
-    return subprocess.run([strata] + list(args), capture_output=True, text=True)
 
 
 def days(dates):
@@ -117,8 +96,8 @@ r = run("import", "--format", "cdnow", cd, "--out", os.path.join(tmp, "cd2.h5"))
 check(r.returncode == 3 and "line 5" in r.stderr and "19971301" in r.stderr, f"cdnow bad line: {r.stderr!r}")
 
 # ---- The real CDNOW logs, when the shared data sets are present.
-shared = os.path.join(os.environ.get("STRATA_SOURCE_DIR", "."), "..", "shared", "datasets", "cdnow")
-if os.path.isdir(shared):
+shared = shared_dataset("cdnow")
+if shared is not None:
     for name, rows, customers, total in (("CDNOW_master.txt", 69659, 23570, 2500315.63),
                                           ("CDNOW_sample.txt", 6919, 2357, 244091.94)):
         out = os.path.join(tmp, name + ".h5")
@@ -139,5 +118,4 @@ if os.path.isdir(shared):
 else:
     print("note: ../shared/datasets/cdnow absent; the real-log checks were skipped")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

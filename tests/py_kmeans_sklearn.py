@@ -7,28 +7,11 @@ usage: py_kmeans_sklearn.py path/to/strata
 """
 import os
 import subprocess
-import sys
-import tempfile
 
-try:
-    import h5py
-    import numpy as np
-    from sklearn.cluster import KMeans
-except ImportError as e:
-    print(f"SKIP: h5py/numpy/sklearn not available ({e}); scripts/setup-deps.sh test installs them")
-    sys.exit(77)
+from strata_test import check, finish, need, run, strata, tmp
 
-strata = sys.argv[1]
-tmp = tempfile.mkdtemp(dir=os.environ.get("STRATA_TEST_TMP"))
-checks = failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what}", file=sys.stderr)
+h5py, np, cluster = need("h5py", "numpy", "sklearn.cluster")
+KMeans = cluster.KMeans
 
 
 rng = np.random.default_rng(42)
@@ -74,5 +57,4 @@ for dtype in (np.float64, np.float32):
                   f"{what}: inertia {inertia} vs {ref.inertia_}")
             check(n_iter == ref.n_iter_, f"{what}: {n_iter} iterations vs {ref.n_iter_}")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

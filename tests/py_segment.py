@@ -11,32 +11,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 
-try:
-    import h5py
-    import numpy as np
-    from sklearn.metrics import adjusted_rand_score
-except ImportError as e:
-    print(f"SKIP: h5py/numpy/sklearn not available ({e}); scripts/setup-deps.sh test installs them")
-    sys.exit(77)
+from strata_test import check, finish, need, run, strata, tmp
 
-strata = sys.argv[1]
-tmp = tempfile.mkdtemp(dir=os.environ.get("STRATA_TEST_TMP"))
-checks = failures = 0
+h5py, np, metrics = need("h5py", "numpy", "sklearn.metrics")
+adjusted_rand_score = metrics.adjusted_rand_score
 
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what}", file=sys.stderr)
-
-
-def run(*args):
-    return subprocess.run([strata] + [str(a) for a in args], capture_output=True, text=True)
 
 
 base = os.path.join(tmp, "base.h5")
@@ -154,5 +134,4 @@ r = run("score", "--model", base, "--in", base, "--out", bad_out)
 check(r.returncode == 3 and "no segmentation model" in r.stderr, f"score without a model: {r.stderr!r}")
 check(not [p for p in os.listdir(tmp) if ".tmp-" in p], "no temporary files left")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -366,3 +366,30 @@ int cli_check_distinct(cli_run *run, const char *input, const char *output) {
                            output);
   return CLI_EXIT_OK;
 }
+
+int cli_start(cli_run *run, const cli_command *cmd, int argc, char **argv, int argc_all,
+              char **argv_all, int *rc) {
+  *rc = cli_parse(run, cmd, argc, argv, argc_all, argv_all);
+  if (*rc != CLI_EXIT_OK) return 0;
+  if (run->common.help) {
+    cli_print_help(stdout, cmd);
+    return 0;
+  }
+  return 1;
+}
+
+int cli_parse_choice(cli_run *run, const char *flag, const char *value, const char *const *names,
+                     int count, int *out) {
+  for (int i = 0; i < count; i++)
+    if (strcmp(value, names[i]) == 0) {
+      *out = i;
+      return CLI_EXIT_OK;
+    }
+  char allowed[256] = "";
+  for (int i = 0; i < count; i++) {
+    strncat(allowed, i ? (i == count - 1 ? " or " : ", ") : "",
+            sizeof allowed - strlen(allowed) - 1);
+    strncat(allowed, names[i], sizeof allowed - strlen(allowed) - 1);
+  }
+  return cli_usage_error(run, "--%s must be %s, got '%s'", flag, allowed, value);
+}

@@ -77,6 +77,14 @@ typedef struct cli_run {
 int cli_parse(cli_run *run, const cli_command *cmd, int argc, char **argv, int argc_all,
               char **argv_all);
 void cli_print_help(FILE *out, const cli_command *cmd);
+/* cli_parse plus --help: returns 1 when the command should go on; otherwise 0 with *rc the
+ * exit code to return (0 after printing the help, 2 after a usage error). */
+int cli_start(cli_run *run, const cli_command *cmd, int argc, char **argv, int argc_all,
+              char **argv_all, int *rc);
+/* Index of `value` in names[0..count) into *out; otherwise a usage error naming --flag and the
+ * accepted values (returns CLI_EXIT_USAGE). */
+int cli_parse_choice(cli_run *run, const char *flag, const char *value, const char *const *names,
+                     int count, int *out);
 /* Maps a library status to the exit code of the contract. */
 int cli_exit_code(strata_status status);
 /* Reports a failed library call (stderr, and a JSON object on stdout with --json) and returns

@@ -32,23 +32,19 @@ static int apply_flags(cli_run *run, const clv_flags *fl, strata_clv_run_params 
       return cli_usage_error(run, "--model must be bgnbd, mbgnbd or paretonbd, got '%s'",
                              fl->model);
   }
+  static const char *const spend_names[] = {"none", "gamma-gamma"};
+  static const char *const unit_names[] = {"week", "day"};
+  int choice = 0, rc;
   if (fl->spend) {
-    if (strcmp(fl->spend, "gamma-gamma") == 0)
-      p->spend = 1;
-    else if (strcmp(fl->spend, "none") == 0)
-      p->spend = 0;
-    else
-      return cli_usage_error(run, "--spend must be gamma-gamma or none, got '%s'", fl->spend);
+    if ((rc = cli_parse_choice(run, "spend", fl->spend, spend_names, 2, &choice)) != CLI_EXIT_OK)
+      return rc;
+    p->spend = choice;
   }
-  if (strcmp(fl->time_unit, "week") == 0) {
-    p->unit_days = 7.0;
-    p->score.clv_period_length = 4.345;
-  } else if (strcmp(fl->time_unit, "day") == 0) {
-    p->unit_days = 1.0;
-    p->score.clv_period_length = 30.0;
-  } else {
-    return cli_usage_error(run, "--time-unit must be day or week, got '%s'", fl->time_unit);
-  }
+  if ((rc = cli_parse_choice(run, "time-unit", fl->time_unit, unit_names, 2, &choice)) !=
+      CLI_EXIT_OK)
+    return rc;
+  p->unit_days = choice == 0 ? 7.0 : 1.0;
+  p->score.clv_period_length = choice == 0 ? 4.345 : 30.0; /* a month, as lifetimes */
   if (fl->calibration_end) {
     int32_t day;
     if (!strata_parse_date(fl->calibration_end, strlen(fl->calibration_end), &day))
@@ -159,11 +155,8 @@ static int run_clv(int fit_mode, int argc, char **argv, int argc_all, char **arg
   memset(&fitted, 0, sizeof fitted);
   strata_h5_writer *w = NULL;
   strata_status st = STRATA_OK;
-  int rc = cli_parse(&run, &cmd, argc, argv, argc_all, argv_all);
-  if (rc != CLI_EXIT_OK || run.common.help) {
-    if (rc == CLI_EXIT_OK) cli_print_help(stdout, &cmd);
-    goto done;
-  }
+  int rc;
+  if (!cli_start(&run, &cmd, argc, argv, argc_all, argv_all, &rc)) goto done;
   strata_clv_run_params p;
   strata_clv_run_params_init(&p);
   const char *model_file = fit_mode ? NULL : fl.model;

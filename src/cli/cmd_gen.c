@@ -48,9 +48,8 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
       NULL,
       0};
   cli_run run;
-  int rc = cli_parse(&run, &cmd, argc, argv, argc_all, argv_all);
-  if (rc != CLI_EXIT_OK || run.common.help) {
-    if (rc == CLI_EXIT_OK) cli_print_help(stdout, &cmd);
+  int rc;
+  if (!cli_start(&run, &cmd, argc, argv, argc_all, argv_all, &rc)) {
     cli_run_free(&run);
     return rc;
   }

@@ -38,21 +38,18 @@ int cli_cmd_import(int argc, char **argv, int argc_all, char **argv_all) {
       "IN",
       1};
   cli_run run;
-  int rc = cli_parse(&run, &cmd, argc, argv, argc_all, argv_all);
-  if (rc != CLI_EXIT_OK || run.common.help) {
-    if (rc == CLI_EXIT_OK) cli_print_help(stdout, &cmd);
+  int rc;
+  if (!cli_start(&run, &cmd, argc, argv, argc_all, argv_all, &rc)) {
     cli_run_free(&run);
     return rc;
   }
-  if (strcmp(format, "cdnow") == 0) {
-    p.format = STRATA_IMPORT_CDNOW;
-  } else if (strcmp(format, "csv") == 0) {
-    p.format = STRATA_IMPORT_CSV;
-  } else {
-    rc = cli_usage_error(&run, "--format must be cdnow or csv, got '%s'", format);
+  static const char *const format_names[] = {"cdnow", "csv"};
+  int choice = 0;
+  if ((rc = cli_parse_choice(&run, "format", format, format_names, 2, &choice)) != CLI_EXIT_OK) {
     cli_run_free(&run);
     return rc;
   }
+  p.format = choice == 0 ? STRATA_IMPORT_CDNOW : STRATA_IMPORT_CSV;
   if (strlen(delimiter) != 1) {
     rc = cli_usage_error(&run, "--delimiter must be one character, got '%s'", delimiter);
     cli_run_free(&run);

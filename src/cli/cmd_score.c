@@ -39,11 +39,8 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
   memset(&scores, 0, sizeof scores);
   strata_h5_writer *w = NULL;
   strata_status st = STRATA_OK;
-  int rc = cli_parse(&run, &cmd, argc, argv, argc_all, argv_all);
-  if (rc != CLI_EXIT_OK || run.common.help) {
-    if (rc == CLI_EXIT_OK) cli_print_help(stdout, &cmd);
-    goto done;
-  }
+  int rc;
+  if (!cli_start(&run, &cmd, argc, argv, argc_all, argv_all, &rc)) goto done;
   if ((rc = cli_check_distinct(&run, in, out)) != CLI_EXIT_OK ||
       (rc = cli_check_distinct(&run, model_path, out)) != CLI_EXIT_OK)
     goto done;

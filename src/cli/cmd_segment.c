@@ -148,11 +148,8 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   strata_segmentation *s = NULL;
   strata_h5_writer *w = NULL;
   strata_status st = STRATA_OK;
-  int rc = cli_parse(&run, &cmd, argc, argv, argc_all, argv_all);
-  if (rc != CLI_EXIT_OK || run.common.help) {
-    if (rc == CLI_EXIT_OK) cli_print_help(stdout, &cmd);
-    goto done;
-  }
+  int rc;
+  if (!cli_start(&run, &cmd, argc, argv, argc_all, argv_all, &rc)) goto done;
   if (range && k) {
     rc = cli_usage_error(&run, "give --k or --k-range, not both");
     goto done;
@@ -161,36 +158,21 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
     rc = cli_usage_error(&run, "--k-range expects A:B such as 3:8, got '%s'", range);
     goto done;
   }
-  if (strcmp(log1p_mode, "auto") == 0)
-    p.log1p = STRATA_LOG1P_AUTO;
-  else if (strcmp(log1p_mode, "all") == 0)
-    p.log1p = STRATA_LOG1P_ALL;
-  else if (strcmp(log1p_mode, "none") == 0)
-    p.log1p = STRATA_LOG1P_NONE;
-  else {
-    rc = cli_usage_error(&run, "--log1p must be auto, all or none, got '%s'", log1p_mode);
+  static const char *const log1p_names[] = {"auto", "all", "none"};
+  static const char *const scale_names[] = {"zscore", "robust"};
+  static const char *const unit_names[] = {"week", "day"};
+  int choice = 0, unit = 0;
+  if ((rc = cli_parse_choice(&run, "log1p", log1p_mode, log1p_names, 3, &choice)) != CLI_EXIT_OK)
     goto done;
-  }
-  if (strcmp(scale, "zscore") == 0)
-    p.scale = STRATA_SCALE_ZSCORE;
-  else if (strcmp(scale, "robust") == 0)
-    p.scale = STRATA_SCALE_ROBUST;
-  else {
-    rc = cli_usage_error(&run, "--scale must be zscore or robust, got '%s'", scale);
+  p.log1p = (strata_log1p_mode)choice; /* same order as the enum */
+  if ((rc = cli_parse_choice(&run, "scale", scale, scale_names, 2, &choice)) != CLI_EXIT_OK)
     goto done;
-  }
-  if (strcmp(time_unit, "week") == 0) {
-    p.clv.unit_days = 7.0;
-    p.clv.score.clv_period_length = 4.345;
-    p.clv.score.horizon = 52.0;
-  } else if (strcmp(time_unit, "day") == 0) {
-    p.clv.unit_days = 1.0;
-    p.clv.score.clv_period_length = 30.0;
-    p.clv.score.horizon = 365.0;
-  } else {
-    rc = cli_usage_error(&run, "--time-unit must be day or week, got '%s'", time_unit);
+  p.scale = (strata_scale_mode)choice;
+  if ((rc = cli_parse_choice(&run, "time-unit", time_unit, unit_names, 2, &unit)) != CLI_EXIT_OK)
     goto done;
-  }
+  p.clv.unit_days = unit == 0 ? 7.0 : 1.0;
+  p.clv.score.clv_period_length = unit == 0 ? 4.345 : 30.0; /* a month, as lifetimes */
+  p.clv.score.horizon = unit == 0 ? 52.0 : 365.0;
   p.clv.score.clv_periods = (int)clv_months;
   p.k = k;
   p.n_init = (int)n_init;
