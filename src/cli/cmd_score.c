@@ -46,15 +46,11 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
     goto done;
   if ((st = strata_segment_model_read(run.ctx, model_path, &model)) != STRATA_OK ||
       (st = strata_h5_writer_create(run.ctx, out, run.common.force, &w)) != STRATA_OK ||
-      (st = strata_segment_score(run.ctx, &model, in, revalidate, seed, &scores)) != STRATA_OK)
+      (st = strata_segment_score(run.ctx, &model, in, w, revalidate, seed, &scores)) != STRATA_OK)
     goto failed;
   double t0 = strata_now_seconds();
-  int64_t dn[1] = {scores.n}, dk[1] = {model.k};
-  if ((st = strata_h5_write(run.ctx, w, "/segments/account_id", STRATA_I64, 1, dn,
-                            scores.account_id)) != STRATA_OK ||
-      (st = strata_h5_write(run.ctx, w, "/segments/label", STRATA_I32, 1, dn, scores.labels)) !=
-          STRATA_OK ||
-      (st = strata_h5_write_strings(run.ctx, w, "/segments/name", model.k,
+  int64_t dk[1] = {model.k};
+  if ((st = strata_h5_write_strings(run.ctx, w, "/segments/name", model.k,
                                     (const char *const *)model.names)) != STRATA_OK ||
       (st = strata_h5_write(run.ctx, w, "/segments/share", STRATA_F64, 1, dk, scores.share)) !=
           STRATA_OK ||

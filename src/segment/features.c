@@ -12,6 +12,20 @@ const char *const strata_value_column_names[STRATA_VALUE_COLUMNS] = {
  * recently, how much per purchase, and the discounted value. */
 const int strata_value_column_default[STRATA_VALUE_COLUMNS] = {1, 1, 0, 1, 0, 0, 1};
 
+double strata_clv_value(const strata_clv_result *r, int64_t c, int v) {
+  const strata_clv_rfm *f = r->rfm;
+  switch (v) {
+    case STRATA_V_FREQUENCY: return f->x[c];
+    case STRATA_V_RECENCY: return f->t_x[c];
+    case STRATA_V_TENURE: return f->T[c];
+    case STRATA_V_MONETARY: return f->monetary ? f->monetary[c] : 0.0;
+    case STRATA_V_P_ALIVE: return r->p_alive[c];
+    case STRATA_V_EXPECTED: return r->expected_purchases[c];
+    case STRATA_V_CLV: return r->clv ? r->clv[c] : 0.0;
+  }
+  return 0.0;
+}
+
 typedef struct id_index {
   int64_t id, row;
 } id_index;
@@ -57,13 +71,7 @@ static strata_status join_values(strata_ctx *ctx, strata_feature_table *t, const
       continue;
     }
     double *v = t->values + order[a].row * STRATA_VALUE_COLUMNS;
-    v[STRATA_V_FREQUENCY] = f->x[c];
-    v[STRATA_V_RECENCY] = f->t_x[c];
-    v[STRATA_V_TENURE] = f->T[c];
-    v[STRATA_V_MONETARY] = f->monetary ? f->monetary[c] : 0.0;
-    v[STRATA_V_P_ALIVE] = r->p_alive[c];
-    v[STRATA_V_EXPECTED] = r->expected_purchases[c];
-    v[STRATA_V_CLV] = r->clv ? r->clv[c] : 0.0;
+    for (int col = 0; col < STRATA_VALUE_COLUMNS; col++) v[col] = strata_clv_value(r, c, col);
     matched++;
   }
   t->accounts_without_transactions = n - matched;

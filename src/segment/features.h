@@ -38,6 +38,9 @@ enum {
   STRATA_V_CLV
 };
 
+/* Value column v (STRATA_V_*) of customer c of a CLV result. */
+double strata_clv_value(const strata_clv_result *r, int64_t c, int v);
+
 /* Reads `in`. With use_clv and /transactions present, computes the value columns: with
  * `fitted` its CLV models are applied as they are (scoring), otherwise they are fitted with
  * `clv` (training). Accounts without transactions get zeros; duplicate account ids fail. */

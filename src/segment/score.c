@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/rng.h"
 #include "segment/agreement.h"
 #include "segment/score.h"
 
@@ -68,70 +69,211 @@ cleanup:
 
 void strata_segment_scores_release(strata_segment_scores *s) {
   if (s == NULL) return;
-  strata_free(s->account_id);
-  strata_free(s->labels);
   free(s->share);
   memset(s, 0, sizeof *s);
 }
 
-strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *m, const char *in,
-                                   int revalidate, uint64_t seed, strata_segment_scores *out) {
+#define SCORE_BLOCK 65536
+#define SCORE_REVALIDATION_SAMPLE 200000
+enum { SCORE_STREAM_SAMPLE = 401 };
+
+/* Where each model feature comes from: an account column, or a value column (CLV table). */
+typedef struct feature_source {
+  int64_t account_col; /* -1 for a value column */
+  int value_col;
+} feature_source;
+
+static strata_status map_features(strata_ctx *ctx, const strata_transform *t, char **names,
+                                  int64_t d_accounts, int has_values, const char *in,
+                                  feature_source *src) {
   strata_status st = STRATA_OK;
-  strata_feature_table table;
-  int64_t *columns = NULL;
-  double *raw = NULL, *z = NULL;
-  strata_kmeans *saved = NULL, *refit = NULL;
-  memset(&table, 0, sizeof table);
-  memset(out, 0, sizeof *out);
-  const strata_transform *t = m->transform;
-  STRATA_TRY(strata_feature_table_read(ctx, in, m->uses_clv, &m->clv_params,
-                                       m->uses_clv ? &m->clv : NULL, &table));
-  STRATA_FAIL_IF(m->uses_clv && table.values == NULL, ctx, STRATA_ERR_DATA,
-                 "%s: the model uses CLV features but /transactions is missing", in);
-  columns = malloc((size_t)t->d * sizeof *columns);
-  STRATA_FAIL_IF(columns == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
   for (int64_t j = 0; j < t->d; j++) {
-    columns[j] = strata_feature_table_find(&table, t->names[j], strlen(t->names[j]));
-    STRATA_FAIL_IF(columns[j] < 0, ctx, STRATA_ERR_DATA,
+    src[j].account_col = -1;
+    src[j].value_col = -1;
+    for (int64_t a = 0; a < d_accounts && src[j].account_col < 0; a++)
+      if (strcmp(names[a], t->names[j]) == 0) src[j].account_col = a;
+    for (int v = 0; has_values && v < STRATA_VALUE_COLUMNS && src[j].account_col < 0; v++)
+      if (strcmp(strata_value_column_names[v], t->names[j]) == 0) src[j].value_col = v;
+    STRATA_FAIL_IF(src[j].account_col < 0 && src[j].value_col < 0, ctx, STRATA_ERR_DATA,
                    "%s: the model needs feature '%s', which the accounts do not have", in,
                    t->names[j]);
   }
-  const int64_t n = table.n, dz = t->d_out;
-  STRATA_TRY(strata_feature_table_columns(ctx, &table, columns, t->d, &raw));
-  STRATA_TRY(strata_alloc(ctx, (size_t)(n * dz), sizeof(double), "scaled features", (void **)&z));
-  STRATA_TRY(strata_transform_apply(ctx, t, raw, n, z));
-  double t0 = strata_now();
+cleanup:
+  return st;
+}
+
+/* Position of `id` in the ascending ids of the CLV table, or -1. */
+static int64_t find_customer(const strata_clv_rfm *f, int64_t id) {
+  int64_t lo = 0, hi = f->n - 1;
+  while (lo <= hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (f->id[mid] == id) return mid;
+    if (f->id[mid] < id)
+      lo = mid + 1;
+    else
+      hi = mid - 1;
+  }
+  return -1;
+}
+
+strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *m, const char *in,
+                                   strata_h5_writer *w, int revalidate, uint64_t seed,
+                                   strata_segment_scores *out) {
+  strata_status st = STRATA_OK;
+  strata_h5_file *f = NULL;
+  strata_h5_dataset *features = NULL, *ids = NULL;
+  strata_transactions txn = {0};
+  strata_clv_result *clv = NULL;
+  char **names = NULL;
+  feature_source *src = NULL;
+  void *block = NULL;
+  double *raw = NULL, *z = NULL, *sample = NULL;
+  int64_t *block_ids = NULL;
+  int32_t *labels = NULL, *sample_labels = NULL;
+  strata_kmeans *saved = NULL, *refit = NULL;
+  memset(out, 0, sizeof *out);
+  const strata_transform *t = m->transform;
+  const int64_t dz = t->d_out;
+
+  STRATA_TRY(strata_h5_open(ctx, in, &f));
+  STRATA_TRY(
+      strata_h5_dataset_open(ctx, f, "/accounts/features", 2, STRATA_TYPES_FLOAT, 0, &features));
+  const strata_dataset_info *info = strata_h5_dataset_info(features);
+  const int64_t n = info->dims[0], da = info->dims[1];
+  int64_t n_names = 0;
+  STRATA_FAIL_IF(!strata_h5_exists(f, "/accounts/feature_names"), ctx, STRATA_ERR_DATA,
+                 "%s: /accounts/feature_names is missing; the model finds its features by name",
+                 in);
+  STRATA_TRY(strata_h5_read_strings(ctx, f, "/accounts/feature_names", &names, &n_names));
+  STRATA_FAIL_IF(n_names != da, ctx, STRATA_ERR_DATA,
+                 "%s: /accounts/feature_names has %lld names for %lld feature columns", in,
+                 (long long)n_names, (long long)da);
+  if (strata_h5_exists(f, "/accounts/id"))
+    STRATA_TRY(strata_h5_dataset_open(ctx, f, "/accounts/id", 1, STRATA_TYPES_INT, 0, &ids));
+  STRATA_FAIL_IF(ids && strata_h5_dataset_info(ids)->dims[0] != n, ctx, STRATA_ERR_DATA,
+                 "%s: /accounts/id has %lld rows, /accounts/features %lld", in,
+                 (long long)strata_h5_dataset_info(ids)->dims[0], (long long)n);
+  if (m->uses_clv) {
+    STRATA_FAIL_IF(!strata_h5_exists(f, "/transactions/customer_id"), ctx, STRATA_ERR_DATA,
+                   "%s: the model uses CLV features but /transactions is missing", in);
+    STRATA_TRY(strata_transactions_read(ctx, f, &txn));
+    STRATA_TRY(
+        strata_clv_run(ctx, txn.id, txn.day, txn.amount, txn.m, &m->clv_params, &m->clv, &clv));
+    strata_transactions_release(&txn);
+  }
+  src = calloc((size_t)t->d, sizeof *src);
+  STRATA_FAIL_IF(src == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  STRATA_TRY(map_features(ctx, t, names, da, clv != NULL, in, src));
+
+  int64_t dn[1] = {n};
+  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/segments/account_id", STRATA_I64, 1, dn));
+  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/segments/label", STRATA_I32, 1, dn));
   STRATA_TRY(strata_kmeans_from_centers(ctx, m->centers, m->k, dz, STRATA_F64, &saved));
-  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int32_t), "labels", (void **)&out->labels));
-  strata_matrix zm = {z, n, dz, dz, STRATA_F64};
-  STRATA_TRY(strata_kmeans_predict(ctx, saved, &zm, out->labels, NULL));
-  strata_phase_add(ctx, "assign", strata_now() - t0);
-  out->n = n;
-  out->account_id = table.account_id;
-  table.account_id = NULL;
+  const int64_t rows_max = n < SCORE_BLOCK ? n : SCORE_BLOCK;
+  const size_t esize = strata_dtype_size(info->dtype);
+  STRATA_TRY(strata_alloc(ctx, (size_t)(rows_max * da), esize, "account block", &block));
+  STRATA_TRY(
+      strata_alloc(ctx, (size_t)(rows_max * t->d), sizeof(double), "feature block", (void **)&raw));
+  STRATA_TRY(
+      strata_alloc(ctx, (size_t)(rows_max * dz), sizeof(double), "scaled block", (void **)&z));
+  STRATA_TRY(strata_alloc(ctx, (size_t)rows_max, sizeof(int64_t), "id block", (void **)&block_ids));
+  STRATA_TRY(strata_alloc(ctx, (size_t)rows_max, sizeof(int32_t), "label block", (void **)&labels));
   out->share = calloc((size_t)m->k, sizeof *out->share);
   STRATA_FAIL_IF(out->share == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-  for (int64_t i = 0; i < n; i++) out->share[out->labels[i]] += 1.0 / (double)n;
+  /* Revalidation keeps a seeded Bernoulli sample of the scaled rows (bounded). */
+  int64_t cap = revalidate ? (n < SCORE_REVALIDATION_SAMPLE ? n : SCORE_REVALIDATION_SAMPLE) : 0;
+  double keep = cap >= n ? 1.0 : (double)cap / (double)n;
+  if (cap > 0) {
+    STRATA_TRY(strata_alloc(ctx, (size_t)(cap * dz), sizeof(double), "revalidation sample",
+                            (void **)&sample));
+    STRATA_TRY(strata_alloc(ctx, (size_t)cap, sizeof(int32_t), "revalidation labels",
+                            (void **)&sample_labels));
+  }
+  int64_t m_sample = 0;
+  double *counts = out->share;
+  double t0 = strata_now();
+  for (int64_t row0 = 0; row0 < n; row0 += SCORE_BLOCK) {
+    int64_t rows = n - row0 < SCORE_BLOCK ? n - row0 : SCORE_BLOCK;
+    STRATA_TRY(strata_h5_dataset_read_rows(ctx, features, row0, rows, info->dtype, block));
+    strata_matrix view = {block, rows, da, da, info->dtype};
+    STRATA_TRY(strata_check_finite(ctx, &view, row0, in, "/accounts/features"));
+    if (ids) {
+      STRATA_TRY(strata_h5_dataset_read_rows(ctx, ids, row0, rows, STRATA_I64, block_ids));
+    } else {
+      for (int64_t i = 0; i < rows; i++) block_ids[i] = row0 + i;
+    }
+    for (int64_t i = 0; i < rows; i++) {
+      int64_t c = clv ? find_customer(clv->rfm, block_ids[i]) : -1;
+      for (int64_t j = 0; j < t->d; j++) {
+        double v;
+        if (src[j].account_col >= 0)
+          v = info->dtype == STRATA_F32
+                  ? (double)((const float *)block)[i * da + src[j].account_col]
+                  : ((const double *)block)[i * da + src[j].account_col];
+        else
+          v = c >= 0 ? strata_clv_value(clv, c, src[j].value_col) : 0.0;
+        raw[i * t->d + j] = v;
+      }
+    }
+    st = strata_transform_apply(ctx, t, raw, rows, z);
+    if (st != STRATA_OK) {
+      strata_error_prefix(ctx, "%s: accounts from row %lld", in, (long long)row0);
+      goto cleanup;
+    }
+    strata_matrix zm = {z, rows, dz, dz, STRATA_F64};
+    STRATA_TRY(strata_kmeans_predict(ctx, saved, &zm, labels, NULL));
+    STRATA_TRY(strata_h5_write_rows(ctx, w, "/segments/account_id", row0, rows, block_ids));
+    STRATA_TRY(strata_h5_write_rows(ctx, w, "/segments/label", row0, rows, labels));
+    for (int64_t i = 0; i < rows; i++) {
+      counts[labels[i]] += 1.0;
+      if (m_sample < cap) {
+        double u =
+            (double)(strata_rng_hash(seed, SCORE_STREAM_SAMPLE, (uint64_t)(row0 + i)) >> 11) *
+            0x1.0p-53;
+        if (u < keep) {
+          memcpy(sample + m_sample * dz, z + i * dz, (size_t)dz * sizeof(double));
+          sample_labels[m_sample++] = labels[i];
+        }
+      }
+    }
+    strata_progress(ctx, "score", (double)(row0 + rows) / (double)n);
+  }
+  strata_phase_add(ctx, "assign", strata_now() - t0);
+  out->n = n;
+  for (int64_t j = 0; j < m->k; j++) out->share[j] = counts[j] / (double)n;
   out->psi = strata_population_stability(m->train_share, out->share, m->k);
   out->verdict = out->psi < 0.1    ? "stable"
                  : out->psi < 0.25 ? "moderate drift"
                                    : "significant drift";
-  if (revalidate && n >= m->k) {
+  if (revalidate && m_sample >= m->k) {
     strata_kmeans_params kp;
     strata_kmeans_params_init(&kp);
     kp.k = m->k;
     kp.seed = seed;
-    STRATA_TRY(strata_kmeans_fit(ctx, &zm, &kp, &refit));
+    strata_matrix sm = {sample, m_sample, dz, dz, STRATA_F64};
+    STRATA_TRY(strata_kmeans_fit(ctx, &sm, &kp, &refit));
     out->revalidated = 1;
-    out->refit_ari = strata_adjusted_rand(out->labels, strata_kmeans_labels(refit), n, m->k, m->k);
+    out->revalidation_rows = m_sample;
+    out->refit_ari =
+        strata_adjusted_rand(sample_labels, strata_kmeans_labels(refit), m_sample, m->k, m->k);
     /* The saved centres no longer describe the natural groups of the base. */
     if (out->refit_ari < 0.8 && out->psi < 0.25) out->verdict = "structure changed";
   }
 cleanup:
-  strata_feature_table_release(&table);
-  free(columns);
+  strata_h5_dataset_close(features);
+  strata_h5_dataset_close(ids);
+  strata_h5_close(f);
+  strata_transactions_release(&txn);
+  strata_clv_result_free(clv);
+  free(names);
+  free(src);
+  strata_free(block);
   strata_free(raw);
   strata_free(z);
+  strata_free(block_ids);
+  strata_free(labels);
+  strata_free(sample);
+  strata_free(sample_labels);
   strata_kmeans_free(saved);
   strata_kmeans_free(refit);
   if (st != STRATA_OK) strata_segment_scores_release(out);

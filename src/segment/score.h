@@ -23,21 +23,24 @@ strata_status strata_segment_model_read(strata_ctx *ctx, const char *path, strat
 void strata_segment_model_release(strata_segment_model *m);
 
 typedef struct strata_segment_scores {
-  int64_t n;
-  int64_t *account_id;
-  int32_t *labels;
-  double *share;       /* k: today's shares */
-  double psi;          /* population stability of the shares against training */
-  int revalidated;     /* 1 when a re-fit was compared */
-  double refit_ari;    /* adjusted Rand index of a fresh k-means with the same k */
-  const char *verdict; /* "stable", "moderate drift" or "significant drift" */
+  int64_t n;                 /* accounts scored */
+  double *share;             /* k: today's shares */
+  double psi;                /* population stability of the shares against training */
+  int revalidated;           /* 1 when a re-fit was compared */
+  int64_t revalidation_rows; /* rows of the seeded sample the re-fit ran on */
+  double refit_ari;          /* adjusted Rand index of a fresh k-means with the same k */
+  const char *verdict; /* "stable", "moderate drift", "significant drift", "structure changed" */
 } strata_segment_scores;
 
-/* Scores the accounts of `in`: the model's features (CLV columns with the saved CLV models),
- * its transforms, and the nearest saved centre. With `revalidate`, also fits k-means afresh
- * on the transformed new data (same k, seed) and compares. */
+/* Scores the accounts of `in` and writes /segments/{account_id, label} to `w`, streaming the
+ * accounts in row blocks: memory is bounded by the block, the model and (for CLV models) the
+ * per-customer CLV table, whatever the number of accounts. Value columns come from the saved
+ * CLV models applied to the file's /transactions; an account without transactions gets zeros.
+ * With `revalidate`, a seeded sample of up to 200,000 accounts is also clustered afresh (same
+ * k) and compared with the assignment. */
 strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *m, const char *in,
-                                   int revalidate, uint64_t seed, strata_segment_scores *out);
+                                   strata_h5_writer *w, int revalidate, uint64_t seed,
+                                   strata_segment_scores *out);
 void strata_segment_scores_release(strata_segment_scores *s);
 
 #endif
