@@ -388,6 +388,138 @@ strata_status strata_kmeans_from_centers(strata_ctx *ctx, const void *centers, i
 strata_status strata_kmeans_predict(strata_ctx *ctx, const strata_kmeans *model,
                                     const strata_matrix *x, int32_t *labels, double *sqdist);
 
+/* ------------------------------------------------------------------ hierarchical clustering */
+
+/* Linkage methods, with SciPy's and fastcluster's definitions on Euclidean distances. The
+ * algorithm used for each (Müllner 2011, "Modern hierarchical, agglomerative clustering
+ * algorithms", arXiv:1109.2378):
+ *   SINGLE    Prim's minimum spanning tree straight from the vectors: O(n^2 d) time, O(n d)
+ *             memory.
+ *   COMPLETE, AVERAGE, WEIGHTED
+ *             nearest-neighbour chain on the stored distance matrix: O(n^2) time after the
+ *             O(n^2 d) matrix, O(n^2) memory (checked against the memory budget first).
+ *   WARD      nearest-neighbour chain from the vectors (cluster centroids and sizes): O(n d)
+ *             memory; or on the stored matrix with params.ward_matrix.
+ *   CENTROID, MEDIAN
+ *             the generic algorithm from the vectors: O(n d) memory, O(n^2 d) typical time.
+ * Values are stable once published. */
+typedef enum strata_hier_method {
+  STRATA_HIER_SINGLE = 0,
+  STRATA_HIER_COMPLETE = 1,
+  STRATA_HIER_AVERAGE = 2,
+  STRATA_HIER_WEIGHTED = 3,
+  STRATA_HIER_WARD = 4,
+  STRATA_HIER_CENTROID = 5,
+  STRATA_HIER_MEDIAN = 6
+} strata_hier_method;
+
+/* "single", "complete", ... ("unknown" out of range). Static storage. */
+const char *strata_hier_method_name(strata_hier_method method);
+/* Parses a method name (as above, lower case) into *out; returns 1 on success, 0 otherwise
+ * (*out untouched). */
+int strata_hier_method_from_name(const char *name, strata_hier_method *out);
+
+typedef struct strata_hier_params {
+  strata_hier_method method; /* default WARD */
+  int ward_matrix;           /* WARD only: 1 runs the NN-chain on the stored squared-distance
+                                matrix (O(n^2) memory) instead of from the vectors; 0 (default) */
+  const double *weights;     /* n positive sizes or NULL (all 1); borrowed. The starting size of
+                                each row as a cluster, used by the methods whose update depends
+                                on sizes (AVERAGE, WARD, CENTROID); ignored by the others. The
+                                two-stage path passes its micro-cluster sizes here. */
+  int64_t micro;             /* 0 (default): exact. M > 0: two-stage, see strata_hier_fit */
+  uint64_t seed;             /* two-stage k-means seed, default 0 */
+  int micro_max_iter;        /* two-stage k-means iterations, default 25 */
+} strata_hier_params;
+
+/* Fills the defaults above. */
+void strata_hier_params_init(strata_hier_params *params);
+
+typedef struct strata_hier_s strata_hier;
+
+/* Builds the tree of the rows of x (float32 or float64; NaN or infinity fail with
+ * STRATA_ERR_DATA naming the row and column). The result holds the linkage matrix in SciPy's
+ * layout (see strata_hier_linkage).
+ *
+ * Exact (params.micro == 0): the tree of SciPy's `linkage(x, method)` and fastcluster's. Ties
+ * are broken as fastcluster breaks them: the nearest-neighbour chain and Prim's algorithm
+ * scan clusters in index order and keep the lowest index among equal distances (a chain keeps
+ * its previous element on a tie); rows are then sorted by height with a stable sort, so equal
+ * heights keep the order in which the merges were found. For the methods whose distances are
+ * only updated (complete, average, weighted, matrix Ward) the arithmetic is fastcluster's, so
+ * ties resolve identically; distances computed from vectors can differ from a pdist-based
+ * peer in the last bit, and so can the choice between merges whose heights agree to that bit.
+ *
+ * Two-stage (params.micro = M > 0): k-means (strata_kmeans_fit, random init, no refinement,
+ * params.seed, params.micro_max_iter) cuts the rows into min(M, n) micro-clusters; their exact
+ * means (recomputed in double from the final labels) and sizes go through the exact linkage
+ * of the chosen method with the sizes as weights; every row takes its micro-cluster's place in
+ * the tree. What is exact: for WARD and CENTROID, every merge height is the exact
+ * Ward/centroid distance between the unions of micro-clusters it joins (their real means and
+ * sizes), i.e. the tree is exact Ward agglomeration started from the micro partition. What is
+ * approximate: the micro partition itself (rows of one micro-cluster never separate) and, for
+ * the other methods, distances measured between micro-cluster centres. With M >= n and no
+ * duplicate rows every micro-cluster is a single row and the result is the exact tree.
+ *
+ * Errors: STRATA_ERR_USAGE (x->n < 2, d < 1, unknown method, micro < 0, bad weights),
+ * STRATA_ERR_DATA (NaN/infinite values), STRATA_ERR_BUDGET when a method that stores the
+ * O(n^2) distance matrix would exceed the context's memory budget (checked before allocating;
+ * the message names the two-stage option --micro), STRATA_ERR_NOMEM. */
+strata_status strata_hier_fit(strata_ctx *ctx, const strata_matrix *x,
+                              const strata_hier_params *params, strata_hier **out);
+void strata_hier_free(strata_hier *tree);
+/* Leaves of the tree: n, or the number of micro-clusters in two-stage. */
+int64_t strata_hier_leaves(const strata_hier *tree);
+/* Rows of the input (the length of row label arrays). */
+int64_t strata_hier_rows(const strata_hier *tree);
+strata_hier_method strata_hier_method_used(const strata_hier *tree);
+/* "mst", "nn-chain-matrix", "nn-chain-vector" or "generic" (static storage). */
+const char *strata_hier_algorithm(const strata_hier *tree);
+/* The (leaves - 1) x 4 linkage matrix, row-major, SciPy's layout: row i merges clusters
+ * Z[i,0] < Z[i,1] (ids < leaves are leaves, id leaves + j is the cluster of row j) at height
+ * Z[i,2], making a cluster of Z[i,3] leaves. Rows are sorted by height for every method but
+ * CENTROID and MEDIAN, whose rows stay in merge order (their heights can decrease), as in
+ * SciPy. Owned by the tree. */
+const double *strata_hier_linkage(const strata_hier *tree);
+/* Two-stage only (NULL otherwise): the micro-cluster of each input row (rows entries), the
+ * micro-cluster sizes (leaves entries) and centres (leaves x d, float64). Owned by the tree. */
+const int32_t *strata_hier_micro_labels(const strata_hier *tree);
+const double *strata_hier_micro_sizes(const strata_hier *tree);
+const double *strata_hier_micro_centers(const strata_hier *tree);
+
+/* Flat clusters from a linkage matrix (SciPy's fcluster). */
+typedef enum strata_hier_cut {
+  STRATA_HIER_CUT_MAXCLUST = 0, /* at most `value` clusters */
+  STRATA_HIER_CUT_DISTANCE = 1  /* clusters whose cophenetic distance is <= value */
+} strata_hier_cut;
+
+/* Labels the `leaves` leaves of the linkage Z ((leaves - 1) x 4, SciPy's layout, e.g. from
+ * strata_hier_linkage or scipy) with 0-based flat clusters, numbered in SciPy's traversal
+ * order: labels[i] + 1 is what scipy.cluster.hierarchy.fcluster returns (with "distance" or
+ * "maxclust"). A cluster is a maximal subtree whose largest merge height (over the subtree)
+ * is <= the cutoff. MAXCLUST picks the cutoff among those heights with SciPy's search; it
+ * differs from fcluster only where fcluster is off by one (k >= leaves - 1 gives leaves - 2
+ * clusters in SciPy; here the k or leaves clusters asked for). Returns the number of clusters
+ * in *count (may be NULL). Errors: STRATA_ERR_USAGE (leaves < 2, MAXCLUST value < 1, NaN
+ * cutoff), STRATA_ERR_DATA (Z is not a valid linkage). */
+strata_status strata_linkage_cut(strata_ctx *ctx, const double *Z, int64_t leaves,
+                                 strata_hier_cut criterion, double value, int32_t *labels,
+                                 int64_t *count);
+/* The leaves in dendrogram order, left (Z[i,0]) subtree first: scipy's leaves_list. */
+strata_status strata_linkage_leaf_order(strata_ctx *ctx, const double *Z, int64_t leaves,
+                                        int32_t *order);
+/* Cophenetic correlation of the tree Z with the Euclidean distances of the rows of x
+ * (x->n == leaves): scipy's cophenet(Z, pdist(x))[0]. O(n^2 d) time, O(n d) memory: the
+ * pairs are visited merge by merge in leaf order, never stored. */
+strata_status strata_linkage_cophenetic(strata_ctx *ctx, const double *Z, const strata_matrix *x,
+                                        double *correlation);
+
+/* Labels every input row of a tree (through its micro-cluster in two-stage) with a cut as
+ * strata_linkage_cut; labels has strata_hier_rows entries. */
+strata_status strata_hier_cut_rows(strata_ctx *ctx, const strata_hier *tree,
+                                   strata_hier_cut criterion, double value, int32_t *labels,
+                                   int64_t *count);
+
 /* ------------------------------------------------------------------ synthetic customer bases */
 
 /* Parameters of `strata gen`. Purchases follow BG/NBD (Fader, Hardie & Lee 2005) in days:

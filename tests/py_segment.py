@@ -68,6 +68,28 @@ with h5py.File(outs[0][0], "r") as a, h5py.File(outs[1][0], "r") as b:
     k = int(a["segments"].attrs["k"])
     check(3 <= k <= 8, f"k = {k} in 3..8")
     check("p_alive_mean" in a["segments/profile"].dtype.names, "value columns in the profile")
+    # The segment tree is Ward on the centres weighted by the segment sizes: replay the
+    # agglomeration by brute force with Ward's distance sqrt(2 na nb / (na + nb)) |ca - cb|.
+    tree = a["segments/tree"][()]
+    cent = [c.astype(float) for c in a["model/centers"][()]]
+    size = [float(v) for v in a["segments/profile"]["size"]]
+    ids = list(range(k))
+    heights = []
+    while len(ids) > 1:
+        best = None
+        for i in range(len(ids)):
+            for j in range(i + 1, len(ids)):
+                p_, q_ = ids[i], ids[j]
+                h = np.sqrt(2 * size[p_] * size[q_] / (size[p_] + size[q_])) * np.linalg.norm(cent[p_] - cent[q_])
+                if best is None or h < best[0]:
+                    best = (h, p_, q_)
+        h, p_, q_ = best
+        heights.append(h)
+        cent.append((size[p_] * cent[p_] + size[q_] * cent[q_]) / (size[p_] + size[q_]))
+        size.append(size[p_] + size[q_])
+        ids = [x for x in ids if x not in (p_, q_)] + [len(cent) - 1]
+    check(tree.shape == (k - 1, 4), f"tree shape {tree.shape}")
+    check(np.allclose(np.sort(tree[:, 2]), np.sort(heights), rtol=1e-9), f"Ward heights {tree[:, 2]} vs {heights}")
     train_labels = a["segments/label"][()]
 
 scored = os.path.join(tmp, "scored.h5")

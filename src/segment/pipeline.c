@@ -252,6 +252,33 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int32_t), "labels", (void **)&s->labels));
   memcpy(s->labels, strata_kmeans_labels(best), (size_t)n * sizeof(int32_t));
 
+  /* ---- the segment tree: Ward on the centres weighted by segment sizes (the hierarchical
+   * engine's exact NN-chain), i.e. the order in which Ward would merge the segments */
+  if (k >= 2) {
+    double *sizes = NULL;
+    strata_hier *tree = NULL;
+    STRATA_TRY(strata_calloc(ctx, (size_t)k, sizeof(double), "segment sizes", (void **)&sizes));
+    for (int64_t i = 0; i < n; i++) sizes[s->labels[i]] += 1.0;
+    for (int64_t j = 0; j < k; j++)
+      if (sizes[j] <= 0.0) sizes[j] = 1.0; /* an empty segment still needs a positive weight */
+    strata_hier_params hp;
+    strata_hier_params_init(&hp);
+    hp.method = STRATA_HIER_WARD;
+    hp.weights = sizes;
+    strata_matrix cm = {s->centers, k, dz, dz, STRATA_F64};
+    st = strata_hier_fit(ctx, &cm, &hp, &tree);
+    if (st == STRATA_OK) {
+      s->linkage = malloc((size_t)(k - 1) * 4 * sizeof(double));
+      if (s->linkage)
+        memcpy(s->linkage, strata_hier_linkage(tree), (size_t)(k - 1) * 4 * sizeof(double));
+      else
+        st = strata_fail(ctx, STRATA_ERR_NOMEM, "out of memory for the segment tree");
+    }
+    strata_hier_free(tree);
+    strata_free(sizes);
+    if (st != STRATA_OK) goto cleanup;
+  }
+
   /* ---- profiles and names, in original units over the features used */
   t0 = strata_now();
   strata_matrix chosen_view = {chosen_raw, n, d, d, STRATA_F64};
