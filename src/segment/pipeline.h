@@ -35,7 +35,6 @@ typedef struct strata_segmentation {
   int64_t n, k, d;     /* accounts, segments, features used (after transforms) */
   int64_t *account_id; /* n */
   int32_t *labels;     /* n */
-  char **features;     /* d_in names of the candidate features chosen (transform->names) */
   strata_transform *transform;
   double *centers;         /* k x transform->d_out, transformed space */
   strata_profile *profile; /* in the features' original units */
