@@ -7,7 +7,8 @@
  * Prints the ISA, compiler and OpenBLAS configuration first (as every benchmark here must),
  * then per ISA the time per row and GFLOP/s of each kernel, counting 2 n k d flops per
  * assignment (the GEMM convention, so numbers compare with sgemm), next to a large sgemm
- * measured in the same run. The data set is kept cache-resident unless n is raised: this
+ * measured in the same run. "sqdist_argmin/lab" is the labels-only call (dist NULL) that a
+ * Lloyd iteration makes. The data set is kept cache-resident unless n is raised: this
  * measures the kernels, not the memory system. Not run by ctest.
  */
 #include <cblas.h>
@@ -102,15 +103,17 @@ static void data_free(bench_data *b) {
   free(b->buf);
 }
 
-enum { K_DIRECT, K_DIRECT2, K_DOT, K_DOT2, K_GEMM, K_COUNT };
-static const char *const kernel_names[K_COUNT] = {"sqdist_argmin", "sqdist_argmin2", "dot_argmin",
-                                                  "dot_argmin2", "gemm_assign"};
+enum { K_DIRECT, K_LABELS, K_DIRECT2, K_DOT, K_DOT2, K_GEMM, K_COUNT };
+static const char *const kernel_names[K_COUNT] = {"sqdist_argmin", "sqdist_argmin/lab",
+                                                  "sqdist_argmin2", "dot_argmin", "dot_argmin2",
+                                                  "gemm_assign"};
 
 static void run_once(const strata_kernels *kt, bench_data *b, int which) {
   const int64_t n = b->n, d = b->d, k = b->k;
   if (b->f64) {
     switch (which) {
       case K_DIRECT: kt->sqdist_argmin_f64(n, d, k, b->x, d, b->packed, b->label, b->dist); break;
+      case K_LABELS: kt->sqdist_argmin_f64(n, d, k, b->x, d, b->packed, b->label, NULL); break;
       case K_DIRECT2:
         kt->sqdist_argmin2_f64(n, d, k, b->x, d, b->packed, b->label, b->dist, b->dist2);
         break;
@@ -127,6 +130,7 @@ static void run_once(const strata_kernels *kt, bench_data *b, int which) {
   } else {
     switch (which) {
       case K_DIRECT: kt->sqdist_argmin_f32(n, d, k, b->x, d, b->packed, b->label, b->dist); break;
+      case K_LABELS: kt->sqdist_argmin_f32(n, d, k, b->x, d, b->packed, b->label, NULL); break;
       case K_DIRECT2:
         kt->sqdist_argmin2_f32(n, d, k, b->x, d, b->packed, b->label, b->dist, b->dist2);
         break;
@@ -251,7 +255,7 @@ int main(int argc, char **argv) {
       }
       double t = time_kernel(kt, bp, w, isa == STRATA_ISA_REF ? 0.05 : seconds);
       double flops = 2.0 * (double)bp->n * (double)k * (double)d;
-      printf("%-7s %-15s %9.2f ns/row  %7.1f GFLOP/s\n", kt->name, kernel_names[w],
+      printf("%-7s %-18s %9.2f ns/row  %7.1f GFLOP/s\n", kt->name, kernel_names[w],
              t / (double)bp->n * 1e9, flops / t * 1e-9);
     }
   }

@@ -318,33 +318,58 @@ strata_status strata_import(strata_ctx *ctx, const char *in, const strata_import
 /* ------------------------------------------------------------------ k-means */
 
 typedef enum strata_kmeans_algorithm {
-  STRATA_KMEANS_AUTO = 0,    /* the fastest exact algorithm for the shape */
-  STRATA_KMEANS_LLOYD = 1,   /* Lloyd 1982: every distance every iteration */
-  STRATA_KMEANS_HAMERLY = 2  /* Hamerly 2010: same result as Lloyd, most distances skipped */
+  STRATA_KMEANS_AUTO = 0,     /* the fastest exact algorithm for the shape, measured: Lloyd for
+                                 k <= 32, Hamerly below 384, Yinyang from 384 (Hamerly when
+                                 Yinyang's bounds would take over half the memory budget) */
+  STRATA_KMEANS_LLOYD = 1,    /* Lloyd 1982: every distance every iteration */
+  STRATA_KMEANS_HAMERLY = 2,  /* Hamerly 2010: same result as Lloyd, most distances skipped */
+  STRATA_KMEANS_YINYANG = 3,  /* Ding et al. 2015: same result as Lloyd, for large k: centres in
+                                 about k / 64 groups, one lower bound per group and row */
+  STRATA_KMEANS_MINIBATCH = 4 /* Sculley 2010, as scikit-learn's MiniBatchKMeans: steps on
+                                 batch_size rows drawn with replacement, per-centre learning
+                                 rates from running weights; approximate (never chosen by
+                                 AUTO); no refinement jumps; max_iter counts epochs */
 } strata_kmeans_algorithm;
 
 typedef enum strata_kmeans_init {
-  STRATA_KMEANS_INIT_KMEANSPP = 0, /* greedy k-means++ (Arthur & Vassilvitskii 2007), as
-                                      scikit-learn: 2 + floor(ln k) local trials per centre */
-  STRATA_KMEANS_INIT_RANDOM = 1,   /* k distinct rows drawn with probability ~ weight */
-  STRATA_KMEANS_INIT_GIVEN = 2     /* params.init_centers */
+  STRATA_KMEANS_INIT_KMEANSPP = 0,        /* greedy k-means++ (Arthur & Vassilvitskii 2007), as
+                                             scikit-learn: 2 + floor(ln k) local trials per centre;
+                                             one pass over the data per centre */
+  STRATA_KMEANS_INIT_RANDOM = 1,          /* k distinct rows drawn with probability ~ weight */
+  STRATA_KMEANS_INIT_GIVEN = 2,           /* params.init_centers */
+  STRATA_KMEANS_INIT_KMEANS_PARALLEL = 3, /* k-means|| (Bahmani et al. 2012): init_rounds
+                                             passes drawing about `oversampling` rows each,
+                                             reduced to k by weighted greedy k-means++ */
+  STRATA_KMEANS_INIT_AUTO = 4             /* default: k-means|| when k >= 16 and n >= 10,000
+                                             (greedy k-means++ would make k + 1 passes over
+                                             a large data set), else k-means++ */
 } strata_kmeans_init;
 
 typedef struct strata_kmeans_params {
-  int64_t k;                          /* clusters, 1 <= k <= n */
-  strata_kmeans_algorithm algorithm;  /* default AUTO */
-  strata_kmeans_init init;            /* default KMEANSPP */
-  int max_iter;                       /* default 300 */
-  double tol;                         /* default 1e-4, relative to the mean feature variance */
-  int n_init;                         /* runs from different seeds, best inertia kept; default 1 */
-  uint64_t seed;                      /* default 0 */
-  int64_t local_trials;               /* k-means++ candidates per centre; 0 = 2 + floor(ln k) */
-  int refine;                         /* 1 (default): after convergence, non-local jumps of
-                                         single centres out of local optima, each kept only
-                                         when the inertia drops (see src/kmeans/refine_tmpl.h);
-                                         0: plain k-means as scikit-learn */
-  const double *weights;              /* n non-negative sample weights or NULL (all 1); borrowed */
-  const void *init_centers;           /* k x d, dtype of the data, for INIT_GIVEN; borrowed */
+  int64_t k;                         /* clusters, 1 <= k <= n */
+  strata_kmeans_algorithm algorithm; /* default AUTO */
+  strata_kmeans_init init;           /* default AUTO */
+  int max_iter;                      /* default 300 (mini-batch: epochs) */
+  double tol;                        /* default 1e-4, relative to the mean feature variance */
+  int n_init;                        /* runs from different seeds, best inertia kept; default 1 */
+  uint64_t seed;                     /* default 0 */
+  int64_t local_trials;              /* k-means++ candidates per centre; 0 = 2 + floor(ln k) */
+  int refine;                        /* 1 (default): after convergence, non-local jumps of
+                                        single centres out of local optima, each kept only
+                                        when the inertia drops (see src/kmeans/refine_tmpl.h);
+                                        0: plain k-means as scikit-learn. Exact
+                                        algorithms in memory only (not mini-batch, not
+                                        strata_kmeans_fit_h5) */
+  const double *weights;             /* n non-negative sample weights or NULL (all 1); borrowed */
+  const void *init_centers;          /* k x d, dtype of the data, for INIT_GIVEN; borrowed */
+  double oversampling;               /* k-means||: rows drawn per round (l); 0 = 2k */
+  int init_rounds;                   /* k-means||: rounds; 0 = 3 */
+  int64_t batch_size;                /* mini-batch: rows per step, default 1024 */
+  int max_no_improvement;            /* mini-batch: stop after this many steps without a
+                                        better smoothed batch inertia; default 10, 0 = off */
+  double reassignment_ratio;         /* mini-batch: centres lighter than this x the heaviest
+                                        move to batch rows every 10 k rows; default 0.01,
+                                        0 = off */
 } strata_kmeans_params;
 
 /* Fills the defaults above (k = 8 as scikit-learn; set it). */
@@ -378,6 +403,21 @@ int strata_kmeans_converged(const strata_kmeans *model);
 int strata_kmeans_jumps(const strata_kmeans *model);
 /* The algorithm that actually ran (AUTO resolved). */
 strata_kmeans_algorithm strata_kmeans_algorithm_used(const strata_kmeans *model);
+/* The initialisation that actually ran (AUTO resolved). */
+strata_kmeans_init strata_kmeans_init_used(const strata_kmeans *model);
+
+/* Out-of-core k-means: clusters the rows of a rank-2 float32/float64 dataset of an open file
+ * without loading it, reading it in chunks of whole 8192-row blocks every pass, so that
+ * memory stays within the context's budget (the labels, 4 bytes a row, must fit; then one
+ * chunk and its partial sums; STRATA_ERR_BUDGET naming the need otherwise). Runs exact Lloyd
+ * (AUTO, LLOYD, HAMERLY and YINYANG all mean Lloyd here: the same result; MINIBATCH is refused
+ * with STRATA_ERR_USAGE) and no refinement jumps: from the same initial centres the result is
+ * the in-memory Lloyd's bit for bit. Initialisation: given centres, or the chosen method on a
+ * seeded sample of max(65536, 100 k) rows (fewer if the budget is tight) read in one pass.
+ * Values are checked finite as they are read (STRATA_ERR_DATA naming file, dataset, row and
+ * column). params.weights, when given, are n weights in memory. */
+strata_status strata_kmeans_fit_h5(strata_ctx *ctx, strata_h5_file *file, const char *dataset,
+                                   const strata_kmeans_params *params, strata_kmeans **out);
 
 /* A model made of given centres (k x d of dtype, copied), for prediction only: no labels
  * (strata_kmeans_labels returns NULL), inertia NaN. */
@@ -519,6 +559,32 @@ strata_status strata_linkage_cophenetic(strata_ctx *ctx, const double *Z, const 
 strata_status strata_hier_cut_rows(strata_ctx *ctx, const strata_hier *tree,
                                    strata_hier_cut criterion, double value, int32_t *labels,
                                    int64_t *count);
+
+/* Internal validity scores of a partition, with scikit-learn's definitions (sklearn.metrics
+ * calinski_harabasz_score, davies_bouldin_score, silhouette_score): computed from the means of
+ * the clusters as labelled, unweighted, over the clusters that have rows. */
+typedef struct strata_cluster_scores {
+  int64_t clusters;         /* clusters with at least one row */
+  double inertia;           /* sum of squared distances of rows to their cluster's mean */
+  double calinski_harabasz; /* between / within dispersion, scaled by (n - k) / (k - 1); higher
+                               is better; NaN unless 2 <= clusters < n */
+  double davies_bouldin;    /* mean over clusters of the worst (S_i + S_j) / d(c_i, c_j), S the
+                               mean distance to the cluster's mean; lower is better; NaN unless
+                               2 <= clusters < n */
+  double silhouette;        /* mean silhouette of the sampled rows, in [-1, 1]; higher is better;
+                               NaN unless the sample holds 2 .. rows - 1 clusters */
+  int64_t silhouette_rows;  /* rows in the silhouette sample */
+} strata_cluster_scores;
+
+/* Scores the partition of the rows of x (float32 or float64, finite) by labels (x->n values in
+ * [0, k)). The silhouette is exact (O(s^2 d)) on s = silhouette_sample rows drawn without
+ * replacement as a pure function of (seed, row), or on all rows when silhouette_sample <= 0
+ * or >= n. The same seed gives the same result for any thread count. Errors:
+ * STRATA_ERR_USAGE (NULL pointers, k < 1), STRATA_ERR_DATA (a label outside [0, k), naming
+ * the row; NaN or infinite values). */
+strata_status strata_kmeans_scores(strata_ctx *ctx, const strata_matrix *x, const int32_t *labels,
+                                   int64_t k, int64_t silhouette_sample, uint64_t seed,
+                                   strata_cluster_scores *out);
 
 /* ------------------------------------------------------------------ synthetic customer bases */
 

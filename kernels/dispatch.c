@@ -26,10 +26,12 @@
         strata_k_dot_argmin_f32_##isa, strata_k_dot_argmin2_f32_##isa,                            \
         strata_k_sqdist_f32_##isa, strata_k_sqdist_min_f32_##isa, strata_k_sqnorm_f32_##isa,      \
         strata_k_accumulate_f32_##isa, strata_k_gemm_argmin_f32_##isa,                            \
+        strata_k_sqdist_label_f32_##isa,                                                          \
         strata_k_sqdist_argmin_f64_##isa, strata_k_sqdist_argmin2_f64_##isa,                      \
         strata_k_dot_argmin_f64_##isa, strata_k_dot_argmin2_f64_##isa,                            \
         strata_k_sqdist_f64_##isa, strata_k_sqdist_min_f64_##isa, strata_k_sqnorm_f64_##isa,      \
-        strata_k_accumulate_f64_##isa, strata_k_gemm_argmin_f64_##isa                             \
+        strata_k_accumulate_f64_##isa, strata_k_gemm_argmin_f64_##isa,                            \
+        strata_k_sqdist_label_f64_##isa                                                           \
   }
 
 static const strata_kernels kernel_tables[STRATA_ISA_COUNT] = {

@@ -37,6 +37,23 @@
  *    Distances are clamped at 0. ||x||^2 comes from the caller (strata_k_sqnorm_*), since the
  *    data does not change between iterations.
  *
+ * Two register layouts compute these chains (kmeans_avx512.c). Centres in lanes ("row
+ * tiles": a few rows x a few panels, x[t] broadcast) reduces each row across its lanes at the
+ * end, about 20 cycles a row; rows in lanes (a block of 64 float / 32 double rows transposed
+ * once, each centre coordinate broadcast, every row's running best in its own lane) has no
+ * horizontal reduction and serves the argmin kernels for d <= 128 on AVX-512. Both run the
+ * same per-pair chains, so the layout changes speed, never a bit of the result.
+ *
+ * The direct-form argmin kernels on AVX-512 are screened: the labels come from the dot form
+ * (one fma per row, centre and dimension where the direct form needs a subtraction too, which
+ * competes with the broadcasts for Zen 4's add pipes), certified by a rigorous bound on both
+ * forms' rounding (best score ahead of the runner-up by more than 2 (d + 2) u (3 ||x||^2 +
+ * 5 max ||c||^2)); the distances are then the direct chain to the chosen centres, and rows
+ * that fail the bound (near ties, uncentred data) are recomputed with the direct form. So
+ * their outputs are the direct form's bit for bit; only the speed depends on the data (the
+ * derivation and the measurements are in kmeans_avx512.c). The reference and AVX2 compute the
+ * direct form straight.
+ *
  * Ties resolve to the lowest centre index in every kernel and every variant. Inputs must be
  * finite (strata_check_finite rejects NaN and infinities upstream); with a NaN the label is
  * unspecified but within [0, k).
@@ -74,7 +91,9 @@ void strata_k_pack_centers_f64(int64_t k, int64_t d, const double *restrict c, i
 /* ------------------------------------------------------------------ kernel signatures */
 
 /* Nearest centre, direct form: for each row i of x (n x d, row i at x + i * ldx) writes
- * label[i] in [0, k) and dist[i] = ||x_i - c_label||^2. */
+ * label[i] in [0, k) and dist[i] = ||x_i - c_label||^2. dist may be NULL when only the labels
+ * are wanted (a Lloyd iteration): the labels are the same, and the screened variants then skip
+ * computing the distances. */
 typedef void (*strata_k_sqdist_argmin_f32_fn)(int64_t n, int64_t d, int64_t k,
                                               const float *restrict x, int64_t ldx,
                                               const float *restrict packed,
@@ -129,6 +148,20 @@ typedef void (*strata_k_sqdist_f64_fn)(int64_t n, int64_t d, int64_t m,
                                        const double *restrict x, int64_t ldx,
                                        const double *restrict packed, double *restrict out,
                                        int64_t ldo);
+/* Distance of each row to a centre chosen per row, direct form: dist[i] = the squared
+ * distance of row i to packed centre label[i] (in [0, k)), bit-identical to the argmin
+ * kernels' distance for that pair (the same chain). For checking candidate labels, e.g. the
+ * previous iteration's, against a bound before a full argmin. */
+typedef void (*strata_k_sqdist_label_f32_fn)(int64_t n, int64_t d, int64_t k,
+                                             const float *restrict x, int64_t ldx,
+                                             const float *restrict packed,
+                                             const int32_t *restrict label,
+                                             float *restrict dist);
+typedef void (*strata_k_sqdist_label_f64_fn)(int64_t n, int64_t d, int64_t k,
+                                             const double *restrict x, int64_t ldx,
+                                             const double *restrict packed,
+                                             const int32_t *restrict label,
+                                             double *restrict dist);
 /* D^2 update of k-means++: dmin[i] = min(dmin[i], ||x_i - c||^2) for one centre c (d
  * contiguous elements, not packed). The distance is bit-identical to the direct-form one. */
 typedef void (*strata_k_sqdist_min_f32_fn)(int64_t n, int64_t d, const float *restrict x,
@@ -198,6 +231,7 @@ typedef struct strata_kernels {
   strata_k_sqnorm_f32_fn sqnorm_f32;
   strata_k_accumulate_f32_fn accumulate_f32;
   strata_k_gemm_argmin_f32_fn gemm_argmin_f32;
+  strata_k_sqdist_label_f32_fn sqdist_label_f32;
   strata_k_sqdist_argmin_f64_fn sqdist_argmin_f64;
   strata_k_sqdist_argmin2_f64_fn sqdist_argmin2_f64;
   strata_k_dot_argmin_f64_fn dot_argmin_f64;
@@ -207,6 +241,7 @@ typedef struct strata_kernels {
   strata_k_sqnorm_f64_fn sqnorm_f64;
   strata_k_accumulate_f64_fn accumulate_f64;
   strata_k_gemm_argmin_f64_fn gemm_argmin_f64;
+  strata_k_sqdist_label_f64_fn sqdist_label_f64;
 } strata_kernels;
 
 /* The table of the process: filled once (thread-safe) with the best ISA that the CPU and the
@@ -297,7 +332,14 @@ const char *strata_kernels_isa_name(void);
   void strata_k_gemm_argmin_f64_##isa(int64_t n, int64_t k, const double *restrict g,             \
                                       int64_t ldg, const double *restrict cnorm,                 \
                                       const double *restrict xnorm, int32_t *restrict label,     \
-                                      double *restrict dist, double *restrict dist2);
+                                      double *restrict dist, double *restrict dist2);            \
+  void strata_k_sqdist_label_f32_##isa(int64_t n, int64_t d, int64_t k, const float *restrict x,  \
+                                       int64_t ldx, const float *restrict packed,                \
+                                       const int32_t *restrict label, float *restrict dist);     \
+  void strata_k_sqdist_label_f64_##isa(int64_t n, int64_t d, int64_t k,                          \
+                                       const double *restrict x, int64_t ldx,                    \
+                                       const double *restrict packed,                            \
+                                       const int32_t *restrict label, double *restrict dist);
 
 STRATA_K_DECLARE(ref)
 STRATA_K_DECLARE(avx2)

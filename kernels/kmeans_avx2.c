@@ -312,7 +312,7 @@ KB_ALWAYS_INLINE void L(drive)(const int form, const int mode, const int64_t n, 
       T best, second = 0;
       L(finish)(form, mode, b1[r], b2[r], bi[r], &best, &label[i0 + r], &second);
       if (form == KB_FORM_DIRECT) {
-        dist[i0 + r] = best;
+        if (dist != NULL) dist[i0 + r] = best; /* NULL: labels only */
         if (mode == KB_MODE_BEST2) dist2[i0 + r] = second;
       } else {
         dist[i0 + r] = L(dot_dist)(xnorm[i0 + r], best);
@@ -360,6 +360,44 @@ void SFX(strata_k_sqdist)(int64_t n, int64_t d, int64_t m, const T *restrict x, 
 /* Row-wise O(n d) kernels: one row's chain is sequential in t (to match the reference), so
  * the parallelism comes from several rows' chains side by side; they are bound by memory
  * bandwidth rather than arithmetic. */
+/* One centre per row: the direct chain of four rows side by side (each chain is sequential
+ * in t, as the reference's), the centre's coordinates read from its packed lane. */
+void SFX(strata_k_sqdist_label)(int64_t n, int64_t d, int64_t k, const T *restrict x,
+                                int64_t ldx, const T *restrict packed,
+                                const int32_t *restrict label, T *restrict dist) {
+  (void)k;
+  const int64_t pstride = (d + 2) * W;
+#define KB_LANE(i) (packed + (label[i] / W) * pstride + 2 * W + label[i] % W)
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const T *x0 = x + i * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+    const T *c0 = KB_LANE(i), *c1 = KB_LANE(i + 1), *c2 = KB_LANE(i + 2), *c3 = KB_LANE(i + 3);
+    T a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int64_t t = 0; t < d; t++) {
+      const T e0 = x0[t] - c0[t * W], e1 = x1[t] - c1[t * W];
+      const T e2 = x2[t] - c2[t * W], e3 = x3[t] - c3[t * W];
+      a0 = FMA(e0, e0, a0);
+      a1 = FMA(e1, e1, a1);
+      a2 = FMA(e2, e2, a2);
+      a3 = FMA(e3, e3, a3);
+    }
+    dist[i] = a0;
+    dist[i + 1] = a1;
+    dist[i + 2] = a2;
+    dist[i + 3] = a3;
+  }
+  for (; i < n; i++) {
+    const T *xi = x + i * ldx, *c = KB_LANE(i);
+    T a = 0;
+    for (int64_t t = 0; t < d; t++) {
+      const T e = xi[t] - c[t * W];
+      a = FMA(e, e, a);
+    }
+    dist[i] = a;
+  }
+#undef KB_LANE
+}
+
 void SFX(strata_k_sqdist_min)(int64_t n, int64_t d, const T *restrict x, int64_t ldx,
                               const T *restrict c, T *restrict dmin) {
   int64_t i = 0;

@@ -122,7 +122,7 @@ void SFX(strata_k_sqdist_argmin)(int64_t n, int64_t d, int64_t k, const T *restr
       }
     }
     label[i] = bi;
-    dist[i] = best;
+    if (dist != NULL) dist[i] = best; /* labels only */
   }
 }
 
@@ -197,6 +197,14 @@ void SFX(strata_k_sqdist)(int64_t n, int64_t d, int64_t m, const T *restrict x, 
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < m; j++)
       out[i * ldo + j] = KREF_LOCAL(lane_direct)(d, x + i * ldx, packed, j);
+}
+
+void SFX(strata_k_sqdist_label)(int64_t n, int64_t d, int64_t k, const T *restrict x,
+                                int64_t ldx, const T *restrict packed,
+                                const int32_t *restrict label, T *restrict dist) {
+  (void)k;
+  for (int64_t i = 0; i < n; i++)
+    dist[i] = KREF_LOCAL(lane_direct)(d, x + i * ldx, packed, label[i]);
 }
 
 void SFX(strata_k_sqdist_min)(int64_t n, int64_t d, const T *restrict x, int64_t ldx,

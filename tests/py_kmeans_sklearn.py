@@ -1,7 +1,7 @@
 """strata kmeans against scikit-learn (Debian's python3-sklearn) as independent truth: from the
 same initial centres, plain Lloyd (no refinement) gives the same labels, centres, inertia and
-iteration count, with and without sample weights, for float32 and float64 input; both
-algorithms (lloyd, hamerly) agree.
+iteration count, with and without sample weights, for float32 and float64 input; the three
+exact algorithms (lloyd, hamerly, yinyang) agree.
 
 usage: py_kmeans_sklearn.py path/to/strata
 """
@@ -31,7 +31,7 @@ for dtype in (np.float64, np.float32):
         ref = KMeans(n_clusters=k, init=init, n_init=1, algorithm="lloyd", tol=1e-4,
                      max_iter=300).fit(x.astype(np.float64) if dtype == np.float64 else x,
                                        sample_weight=w)
-        for algorithm in ("lloyd", "hamerly"):
+        for algorithm in ("lloyd", "hamerly", "yinyang"):
             out = os.path.join(tmp, f"out-{algorithm}.h5")
             args = [strata, "kmeans", "--in", path, "-k", str(k), "--out", out, "--force",
                     "--init", "given", "--init-centers", "/init", "--algorithm", algorithm,

@@ -19,11 +19,22 @@
 #include "core/rng.h"
 #include "kernels.h"
 #include "kmeans/assign_gemm.h"
+#include "kmeans/kmeans_internal.h"
+
+/* lloyd_tmpl.h: the final assignment from candidate labels (certified by the centre gaps). */
+strata_status km_assign_hinted_f32(const km_problem *p, const float *centers, int32_t *labels,
+                                   double *inertia);
+strata_status km_assign_hinted_f64(const km_problem *p, const double *centers, int32_t *labels,
+                                   double *inertia);
 
 static const int64_t test_ds[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100};
-static const int64_t test_ks[] = {1, 2, 3, 5, 8, 16, 17, 64, 100};
-/* 1 and 3 are below every row tile; 13 and 29 are not multiples of 4 or 6. */
-static const int64_t test_ns[] = {1, 3, 13, 29};
+/* 33: three float panels (an odd pair count for the verification's permutes); 129: nine
+ * float panels, past the permutes (one lane at a time). */
+static const int64_t test_ks[] = {1, 2, 3, 5, 8, 16, 17, 33, 64, 100, 129};
+/* 1 and 3 are below every row tile; 13 and 29 are not multiples of 4 or 6 and below the
+ * AVX-512 rows-in-lanes block (64 float / 32 double rows); 37 is a lone partial block (float)
+ * or a block and a tail (double); 100 is a block and a partial block (float). */
+static const int64_t test_ns[] = {1, 3, 13, 29, 37, 100};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static void *xmalloc(size_t bytes) {
@@ -127,6 +138,22 @@ static int candidate_tables(const strata_kernels **out) {
     kt->sqdist_argmin_##SFX(n, d, k, p->x, p->ldx, p->packed, l1, d1);                            \
     assert_same_labels_##SFX(l1, l0, n, "sqdist_argmin", isa, d, k);                              \
     assert_same_##SFX(d1, d0, n, "sqdist_argmin dist", isa, d, k);                                \
+                                                                                                  \
+    /* Distances to given centres: the argmin's own distances for its labels, bit for bit, and \
+     * the reference's for arbitrary labels. */                                                   \
+    kt->sqdist_label_##SFX(n, d, k, p->x, p->ldx, p->packed, l0, d1);                             \
+    assert_same_##SFX(d1, d0, n, "sqdist_label (argmin labels)", isa, d, k);                      \
+    for (int64_t i = 0; i < n; i++) l1[i] = (int32_t)((i * 7 + 3) % k);                         \
+    ref->sqdist_label_##SFX(n, d, k, p->x, p->ldx, p->packed, l1, s0);                            \
+    kt->sqdist_label_##SFX(n, d, k, p->x, p->ldx, p->packed, l1, s1);                             \
+    assert_same_##SFX(s1, s0, n, "sqdist_label", isa, d, k);                                      \
+                                                                                                  \
+    /* Labels only (dist NULL): the same labels. */                                             \
+    for (int64_t i = 0; i < n; i++) l1[i] = -1;                                                   \
+    kt->sqdist_argmin_##SFX(n, d, k, p->x, p->ldx, p->packed, l1, NULL);                          \
+    assert_same_labels_##SFX(l1, l0, n, "sqdist_argmin (labels only)", isa, d, k);                \
+    ref->sqdist_argmin_##SFX(n, d, k, p->x, p->ldx, p->packed, l1, NULL);                         \
+    assert_same_labels_##SFX(l1, l0, n, "sqdist_argmin ref (labels only)", isa, d, k);            \
                                                                                                   \
     ref->sqdist_argmin2_##SFX(n, d, k, p->x, p->ldx, p->packed, l0, d0, s0);                      \
     kt->sqdist_argmin2_##SFX(n, d, k, p->x, p->ldx, p->packed, l1, d1, s1);                       \
@@ -320,6 +347,144 @@ static void test_isa_variants_equal_ref_large(void **state) {
     for (int t = 0; t < m; t++) compare_with_ref_f64(tables[t], &q);
     problem_free_f64(&q);
   }
+}
+
+/* The screened direct kernels (AVX-512: dot-form screen, certified by a rounding bound, exact
+ * fallback) on data built to fail the screen: rows halfway between two centres (near ties),
+ * rows on duplicated centres (exact ties), and uncentred data where the bound exceeds every
+ * gap, over enough rows that the kernel gives up screening part-way through a call. Every
+ * output must still be the reference's, bit for bit. */
+#define DEFINE_SCREEN_CHECKS(T, SFX)                                                              \
+  static void screen_case_##SFX(int64_t n, int64_t d, int64_t k, double offset, uint64_t seed) { \
+    const strata_kernels *tables[STRATA_ISA_COUNT];                                               \
+    const int m = candidate_tables(tables);                                                       \
+    problem_##SFX p;                                                                              \
+    problem_make_##SFX(&p, n, d, k, seed);                                                        \
+    if (k >= 6) memcpy(p.c + 5 * p.ldc, p.c + 3 * p.ldc, sizeof(T) * (size_t)d);                 \
+    for (int64_t i = 0; i < n; i++) {                                                             \
+      T *xi = p.x + i * p.ldx;                                                                    \
+      const T *ca = p.c + (i % k) * p.ldc, *cb = p.c + ((i * 7 + 1) % k) * p.ldc;                 \
+      for (int64_t t = 0; t < d; t++) {                                                           \
+        if (i % 3 == 0) /* halfway, to within a few ulps */                                       \
+          xi[t] = (T)(0.5 * ((double)ca[t] + (double)cb[t]) + draw(seed, 6, i, t, 1e-6));         \
+        else if (i % 3 == 1) /* on a centre; with k >= 6, centres 3 and 5 are the same */        \
+          xi[t] = ca[t];                                                                          \
+      }                                                                                           \
+    }                                                                                             \
+    for (int64_t i = 0; i < n; i++)                                                               \
+      for (int64_t t = 0; t < d; t++) p.x[i * p.ldx + t] += (T)offset;                            \
+    for (int64_t j = 0; j < k; j++)                                                               \
+      for (int64_t t = 0; t < d; t++) p.c[j * p.ldc + t] += (T)offset;                            \
+    problem_pack_##SFX(&p);                                                                       \
+    for (int t = 0; t < m; t++) compare_with_ref_##SFX(tables[t], &p);                            \
+    problem_free_##SFX(&p);                                                                       \
+  }
+
+DEFINE_SCREEN_CHECKS(float, f32)
+DEFINE_SCREEN_CHECKS(double, f64)
+
+static void test_screen_near_ties_and_uncentred(void **state) {
+  (void)state;
+  /* Centred: most rows pass the screen, the near and exact ties fall back. */
+  screen_case_f32(300, 16, 64, 0.0, 11);
+  screen_case_f32(257, 5, 300, 0.0, 12); /* 19 panels: verification lane by lane */
+  screen_case_f32(200, 33, 2, 0.0, 13);  /* argmin2 with no third centre */
+  screen_case_f64(300, 16, 64, 0.0, 14);
+  screen_case_f64(150, 9, 1, 0.0, 15);
+  /* Uncentred (|x| ~ 3000 sqrt(d) against gaps ~ 1): the screen fails everywhere, the kernel
+   * switches to the direct form after 4 blocks. */
+  screen_case_f32(1000, 8, 20, 3000.0, 16);
+  screen_case_f64(700, 8, 20, 3e9, 17);
+}
+
+/* km_assign_hinted (the last assignment of Lloyd and Hamerly, which keeps a candidate label
+ * when the centre-gap test certifies it) gives km_assign's labels and inertia bit for bit,
+ * whatever the candidates: the right ones, wrong ones, out of range, with duplicated centres
+ * (a zero gap certifies nothing) and with a single centre; weighted and not; 1 and 2 threads. */
+#define DEFINE_HINT_CHECKS(T, SFX)                                                                \
+  static void hint_case_##SFX(int64_t n, int64_t d, int64_t k, int threads, int weighted,        \
+                              uint64_t seed) {                                                    \
+    T *x = xmalloc(sizeof(T) * (size_t)(n * d)), *c = xmalloc(sizeof(T) * (size_t)(k * d));       \
+    double *w = xmalloc(sizeof(double) * (size_t)n);                                              \
+    for (int64_t j = 0; j < k; j++)                                                               \
+      for (int64_t t = 0; t < d; t++) c[j * d + t] = (T)draw(seed, 1, j, t, 10.0);                \
+    for (int64_t i = 0; i < n; i++) {                                                             \
+      w[i] = 0.5 + fabs(draw(seed, 3, i, 0, 1.0));                                                \
+      for (int64_t t = 0; t < d; t++)                                                             \
+        x[i * d + t] = c[(i % k) * d + t] + (T)draw(seed, 0, i, t, 2.0);                          \
+    }                                                                                             \
+    if (k >= 4) memcpy(c + 3 * d, c + 2 * d, sizeof(T) * (size_t)d);                             \
+    strata_ctx *ctx = test_ctx(threads);                                                          \
+    km_problem p;                                                                                 \
+    memset(&p, 0, sizeof p);                                                                      \
+    p.ctx = ctx;                                                                                  \
+    p.kern = strata_kernels_get();                                                                \
+    p.x = x;                                                                                      \
+    p.n = n;                                                                                      \
+    p.d = d;                                                                                      \
+    p.ldx = d;                                                                                    \
+    p.k = k;                                                                                      \
+    p.w = weighted ? w : NULL;                                                                    \
+    p.phase = "test";                                                                             \
+    int32_t *want = xmalloc(sizeof(int32_t) * (size_t)n);                                         \
+    int32_t *got = xmalloc(sizeof(int32_t) * (size_t)n);                                          \
+    double iw = 0, ig = 0;                                                                        \
+    assert_int_equal(km_assign_##SFX(&p, c, want, NULL, &iw), STRATA_OK);                         \
+    for (int hint = 0; hint < 3; hint++) {                                                        \
+      for (int64_t i = 0; i < n; i++)                                                             \
+        got[i] = hint == 0 ? want[i] : hint == 1 ? (int32_t)(i % k) : (int32_t)(i % 5) - 2;       \
+      assert_int_equal(km_assign_hinted_##SFX(&p, c, got, &ig), STRATA_OK);                       \
+      assert_memory_equal(got, want, sizeof(int32_t) * (size_t)n);                                \
+      assert_memory_equal(&ig, &iw, sizeof(double));                                              \
+    }                                                                                             \
+    strata_ctx_free(ctx);                                                                         \
+    free(x);                                                                                      \
+    free(c);                                                                                      \
+    free(w);                                                                                      \
+    free(want);                                                                                   \
+    free(got);                                                                                    \
+  }
+
+DEFINE_HINT_CHECKS(float, f32)
+DEFINE_HINT_CHECKS(double, f64)
+
+static void test_hinted_assignment_equals_full(void **state) {
+  (void)state;
+  for (int threads = 1; threads <= 2; threads++) {
+    hint_case_f32(20000, 16, 64, threads, 0, 21);
+    hint_case_f32(9000, 7, 13, threads, 1, 22);
+    hint_case_f32(5000, 3, 1, threads, 0, 23);
+    hint_case_f64(20000, 16, 64, threads, 1, 24);
+    hint_case_f64(3001, 33, 5, threads, 0, 25);
+  }
+  /* Past the limits (d > 64, k > n / 8): the plain assignment, same results. */
+  hint_case_f32(800, 70, 3, 2, 0, 26);
+  hint_case_f32(800, 4, 150, 2, 0, 27);
+}
+
+/* Around the largest d of the rows-in-lanes kernels (128), and its block sizes. */
+static void test_rows_in_lanes_limits(void **state) {
+  (void)state;
+  const strata_kernels *tables[STRATA_ISA_COUNT];
+  const int m = candidate_tables(tables);
+  static const int64_t ds[] = {127, 128, 129};
+  static const int64_t ks[] = {3, 40};
+  static const int64_t ns[] = {64, 70, 129};
+  uint64_t seed = 500;
+  for (size_t a = 0; a < COUNT(ds); a++)
+    for (size_t b = 0; b < COUNT(ks); b++)
+      for (size_t c = 0; c < COUNT(ns); c++) {
+        problem_f32 p;
+        problem_make_f32(&p, ns[c], ds[a], ks[b], seed++);
+        problem_pack_f32(&p);
+        for (int t = 0; t < m; t++) compare_with_ref_f32(tables[t], &p);
+        problem_free_f32(&p);
+        problem_f64 q;
+        problem_make_f64(&q, ns[c], ds[a], ks[b], seed++);
+        problem_pack_f64(&q);
+        for (int t = 0; t < m; t++) compare_with_ref_f64(tables[t], &q);
+        problem_free_f64(&q);
+      }
 }
 
 /* Duplicated centres in the same lane of different panels and in different lanes: every
@@ -553,6 +718,9 @@ int main(void) {
       cmocka_unit_test(test_isa_variants_equal_ref_f32),
       cmocka_unit_test(test_isa_variants_equal_ref_f64),
       cmocka_unit_test(test_isa_variants_equal_ref_large),
+      cmocka_unit_test(test_screen_near_ties_and_uncentred),
+      cmocka_unit_test(test_rows_in_lanes_limits),
+      cmocka_unit_test(test_hinted_assignment_equals_full),
       cmocka_unit_test(test_assign_gemm_matches_direct),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

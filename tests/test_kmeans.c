@@ -55,11 +55,12 @@ static void test_hamerly_equals_lloyd(void **state) {
   (void)state;
   const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
   const int64_t dims[3] = {2, 7, 16};
-  const int64_t ks[3] = {3, 10, 40};
+  /* k = 200: several Yinyang groups (3 of float, 6 of double centres). */
+  const int64_t ks[4] = {3, 10, 40, 200};
   strata_ctx *ctx = test_ctx(2);
   for (int ti = 0; ti < 2; ti++)
     for (int di = 0; di < 3; di++)
-      for (int ki = 0; ki < 3; ki++) {
+      for (int ki = 0; ki < 4; ki++) {
         int64_t n = 6007, d = dims[di], k = ks[ki];
         void *data = make_blobs(types[ti], n, d, 12, 100 + (uint64_t)(di * 3 + ki));
         strata_matrix x = {data, n, d, d, types[ti]};
@@ -76,6 +77,11 @@ static void test_hamerly_equals_lloyd(void **state) {
         assert_int_equal(strata_kmeans_algorithm_used(hamerly), STRATA_KMEANS_HAMERLY);
         assert_true(strata_kmeans_n_iter(lloyd) > 2);
         assert_same_model(lloyd, hamerly, n);
+        p.algorithm = STRATA_KMEANS_YINYANG;
+        strata_kmeans *yinyang = fit(ctx, &x, &p);
+        assert_int_equal(strata_kmeans_algorithm_used(yinyang), STRATA_KMEANS_YINYANG);
+        assert_same_model(lloyd, yinyang, n);
+        strata_kmeans_free(yinyang);
         /* Also when stopped by max_iter before convergence. */
         p.max_iter = 2;
         p.algorithm = STRATA_KMEANS_LLOYD;
@@ -83,6 +89,10 @@ static void test_hamerly_equals_lloyd(void **state) {
         p.algorithm = STRATA_KMEANS_HAMERLY;
         strata_kmeans *h2 = fit(ctx, &x, &p);
         assert_same_model(l2, h2, n);
+        p.algorithm = STRATA_KMEANS_YINYANG;
+        strata_kmeans *y2 = fit(ctx, &x, &p);
+        assert_same_model(l2, y2, n);
+        strata_kmeans_free(y2);
         /* And with the refinement jumps, which rerun the algorithm many times. */
         p.max_iter = 300;
         p.refine = 1;
@@ -90,6 +100,10 @@ static void test_hamerly_equals_lloyd(void **state) {
         p.algorithm = STRATA_KMEANS_LLOYD;
         strata_kmeans *l3 = fit(ctx, &x, &p);
         assert_same_model(l3, h3, n);
+        p.algorithm = STRATA_KMEANS_YINYANG;
+        strata_kmeans *y3 = fit(ctx, &x, &p);
+        assert_same_model(l3, y3, n);
+        strata_kmeans_free(y3);
         assert_true(strata_kmeans_inertia(h3) <= strata_kmeans_inertia(hamerly));
         strata_kmeans_free(h3);
         strata_kmeans_free(l3);
@@ -107,20 +121,23 @@ static void test_same_result_for_any_thread_count(void **state) {
   int64_t n = 50000, d = 8;
   void *data = make_blobs(STRATA_F32, n, d, 9, 3);
   strata_matrix x = {data, n, d, d, STRATA_F32};
-  strata_kmeans_params p;
-  strata_kmeans_params_init(&p);
-  p.k = 9;
-  p.seed = 11;
-  p.n_init = 3;
-  strata_kmeans *models[3];
-  for (int t = 0; t < 3; t++) {
-    strata_ctx *ctx = test_ctx(t + 1);
-    models[t] = fit(ctx, &x, &p);
-    strata_ctx_free(ctx);
+  for (int alg = STRATA_KMEANS_LLOYD; alg <= STRATA_KMEANS_YINYANG; alg++) {
+    strata_kmeans_params p;
+    strata_kmeans_params_init(&p);
+    p.k = alg == STRATA_KMEANS_YINYANG ? 70 : 9; /* Yinyang: two groups */
+    p.seed = 11;
+    p.n_init = alg == STRATA_KMEANS_LLOYD ? 3 : 1;
+    p.algorithm = (strata_kmeans_algorithm)alg;
+    strata_kmeans *models[3];
+    for (int t = 0; t < 3; t++) {
+      strata_ctx *ctx = test_ctx(t + 1);
+      models[t] = fit(ctx, &x, &p);
+      strata_ctx_free(ctx);
+    }
+    assert_same_model(models[0], models[1], n);
+    assert_same_model(models[0], models[2], n);
+    for (int t = 0; t < 3; t++) strata_kmeans_free(models[t]);
   }
-  assert_same_model(models[0], models[1], n);
-  assert_same_model(models[0], models[2], n);
-  for (int t = 0; t < 3; t++) strata_kmeans_free(models[t]);
   free(data);
 }
 
@@ -184,7 +201,7 @@ static void test_empty_cluster_is_reseeded(void **state) {
   p.k = 2;
   p.init = STRATA_KMEANS_INIT_GIVEN;
   p.init_centers = init;
-  for (int alg = STRATA_KMEANS_LLOYD; alg <= STRATA_KMEANS_HAMERLY; alg++) {
+  for (int alg = STRATA_KMEANS_LLOYD; alg <= STRATA_KMEANS_YINYANG; alg++) {
     p.algorithm = (strata_kmeans_algorithm)alg;
     strata_kmeans *m = fit(ctx, &x, &p);
     const double *c = strata_kmeans_centers(m);
@@ -313,18 +330,22 @@ static void test_franti_sets_centroid_index_zero(void **state) {
     assert_non_null(x);
     assert_non_null(gt);
     strata_matrix m = {x, n, 2, 2, STRATA_F64};
-    strata_kmeans_params p;
-    strata_kmeans_params_init(&p);
-    p.k = kgt;
-    strata_kmeans *model = fit(ctx, &m, &p);
-    const double *c = strata_kmeans_centers(model);
-    int o1 = orphans(c, kgt, gt, kgt), o2 = orphans(gt, kgt, c, kgt);
-    int ci = o1 > o2 ? o1 : o2;
-    print_message("%s: n = %lld, k = %lld, CI = %d, SSE = %.5g, %d iterations\n", names[s],
-                  (long long)n, (long long)kgt, ci, strata_kmeans_inertia(model),
-                  strata_kmeans_n_iter(model));
-    assert_int_equal(ci, 0);
-    strata_kmeans_free(model);
+    /* Defaults (auto: greedy k-means++ at these sizes), then k-means|| explicitly. */
+    for (int init = 0; init < 2; init++) {
+      strata_kmeans_params p;
+      strata_kmeans_params_init(&p);
+      p.k = kgt;
+      if (init) p.init = STRATA_KMEANS_INIT_KMEANS_PARALLEL;
+      strata_kmeans *model = fit(ctx, &m, &p);
+      const double *c = strata_kmeans_centers(model);
+      int o1 = orphans(c, kgt, gt, kgt), o2 = orphans(gt, kgt, c, kgt);
+      int ci = o1 > o2 ? o1 : o2;
+      print_message("%s %s: n = %lld, k = %lld, CI = %d, SSE = %.5g, %d iterations\n", names[s],
+                    init ? "k-means||" : "auto", (long long)n, (long long)kgt, ci,
+                    strata_kmeans_inertia(model), strata_kmeans_n_iter(model));
+      assert_int_equal(ci, 0);
+      strata_kmeans_free(model);
+    }
     free(x);
     free(gt);
     ran++;

@@ -17,6 +17,10 @@
 
 #define KM_HAMERLY_SUB 256
 
+/* In lloyd_tmpl.h (lloyd.c): the final assignment from candidate labels. */
+strata_status SFX(km_assign_hinted)(const km_problem *p, const T *centers, int32_t *labels,
+                                    double *inertia);
+
 typedef struct SFX(hamerly_job) {
   const km_problem *p;
   const T *centers;
@@ -54,13 +58,7 @@ static void SFX(hamerly_block)(void *arg, int64_t block, int64_t begin, int64_t 
         double bound = job->lower[i] > job->half_gap[a] ? job->lower[i] : job->half_gap[a];
         if (job->upper[i] * hi <= bound * lo) continue; /* keeps its label */
         /* Tighten the upper bound with the exact distance to the current centre. */
-        const T *c = job->centers + (int64_t)a * d;
-        double acc = 0.0;
-        for (int64_t t = 0; t < d; t++) {
-          double diff = (double)xi[t] - (double)c[t];
-          acc += diff * diff;
-        }
-        job->upper[i] = sqrt(acc);
+        job->upper[i] = SFX(km_dist)(xi, job->centers + (int64_t)a * d, d);
         if (job->upper[i] * hi <= bound * lo) continue;
       }
       memcpy(gathered + m * d, xi, (size_t)d * sizeof(T));
@@ -150,7 +148,7 @@ strata_status SFX(km_hamerly)(const km_problem *p, km_run *run) {
     KM_PACK(k, d, centers, d, packed);
     SFX(half_gaps)(k, d, centers, half_gap);
     job.first = it == 0;
-    STRATA_TRY(strata_for_blocks(p->ctx, "hamerly", p->n, KM_BLOCK_ROWS, plen, SFX(hamerly_block),
+    STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, plen, SFX(hamerly_block),
                                  &job, sums));
     double shift;
     STRATA_TRY(SFX(km_update)(p, run->labels, centers, next, sums, &shift));
@@ -182,14 +180,14 @@ strata_status SFX(km_hamerly)(const km_problem *p, km_run *run) {
       run->converged = 1;
       break;
     }
-    STRATA_TRY(strata_for_blocks(p->ctx, "hamerly", p->n, KM_BLOCK_ROWS, 0, SFX(shift_bounds_block),
+    STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 0, SFX(shift_bounds_block),
                                  &sj, NULL));
   }
   (void)strict;
   /* Skipped rows contribute no exact distance, so the inertia (and, when stopped by the
-   * tolerance, the labels for the final centres) come from one full assignment, as in
-   * Lloyd. */
-  STRATA_TRY(SFX(km_assign)(p, centers, run->labels, NULL, &run->inertia));
+   * tolerance, the labels for the final centres) come from one more assignment, as in Lloyd,
+   * with the current labels as candidates (km_assign_hinted: exact, mostly O(n d)). */
+  STRATA_TRY(SFX(km_assign_hinted)(p, centers, run->labels, &run->inertia));
 cleanup:
   strata_free(packed);
   strata_free(next);

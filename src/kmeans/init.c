@@ -1,4 +1,5 @@
-/* Initial centres (greedy k-means++, weighted random rows) for float and double data. */
+/* Initial centres (greedy k-means++, k-means||, weighted random rows) for float and double
+ * data. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -10,9 +11,11 @@
 #define KM_F32
 #include "kmeans/typed.h"
 #include "kmeans/init_tmpl.h"
+#include "kmeans/init_parallel_tmpl.h"
 #include "kmeans/typed_undef.h"
 
 #define KM_F64
 #include "kmeans/typed.h"
 #include "kmeans/init_tmpl.h"
+#include "kmeans/init_parallel_tmpl.h"
 #include "kmeans/typed_undef.h"

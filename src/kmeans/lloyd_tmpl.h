@@ -2,8 +2,9 @@
  * Lloyd's algorithm (Lloyd 1982) and the two steps every exact variant shares: assignment of
  * rows to their nearest centre, and the centre update with scikit-learn's empty-cluster
  * policy. Cost: O(n k d) per iteration for the assignment (the packed direct-form kernel,
- * bit-identical on every ISA), O(n d) for the update. Per-block partial sums are added in
- * block order, so results do not depend on the thread count.
+ * bit-identical on every ISA; labels only during the iterations), O(n d) for the update.
+ * Per-block partial sums are added in block order, so results do not depend on the thread
+ * count.
  *
  * Template: instantiated by lloyd.c for float and double (see typed.h).
  */
@@ -12,11 +13,13 @@ typedef struct SFX(assign_job) {
   const km_problem *p;
   const T *packed;
   int32_t *labels;
-  T *dist;
-  int update; /* 1: also accumulate centre sums and count label changes */
+  double *sqdist; /* NULL or n squared distances (final assignment) */
+  int update;     /* 1: labels only, plus centre sums and the count of label changes */
+  int first;      /* first iteration: the labels hold nothing yet, every row has changed */
 } SFX(assign_job);
 
-/* Sub-blocks bound the stack buffer that keeps the previous labels for the change count. */
+/* Sub-blocks bound the stack buffers (new labels, for the change count; distances) and keep a
+ * sub-block's rows in L1/L2 from the assignment to the accumulation. */
 #define KM_SUB_ROWS 512
 
 static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t end,
@@ -26,50 +29,249 @@ static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t e
   const km_problem *p = job->p;
   const T *x = (const T *)p->x;
   const int64_t k = p->k, d = p->d;
-  double inertia = 0.0, changed = 0.0;
+  if (!job->update) {
+    /* Distances through a small buffer rather than an n-row array (4 MB of page faults and a
+     * cold pass per million float rows); the inertia adds up in row order either way. */
+    double inertia = 0.0;
+    for (int64_t s = begin; s < end; s += KM_SUB_ROWS) {
+      int64_t rows = end - s < KM_SUB_ROWS ? end - s : KM_SUB_ROWS;
+      T dist[KM_SUB_ROWS];
+      p->kern->KERN(sqdist_argmin)(rows, d, k, x + s * p->ldx, p->ldx, job->packed,
+                                   job->labels + s, dist);
+      for (int64_t i = 0; i < rows; i++) {
+        inertia += (p->w ? p->w[s + i] : 1.0) * (double)dist[i];
+        if (job->sqdist) job->sqdist[s + i] = (double)dist[i];
+      }
+    }
+    partial[0] = inertia;
+    return;
+  }
+  /* An iteration needs labels only (the kernel then skips the exact distances); the inertia
+   * of the final centres comes from km_assign. */
+  int64_t changed = 0;
   for (int64_t s = begin; s < end; s += KM_SUB_ROWS) {
     int64_t rows = end - s < KM_SUB_ROWS ? end - s : KM_SUB_ROWS;
-    int32_t before[KM_SUB_ROWS];
-    if (job->update) memcpy(before, job->labels + s, (size_t)rows * sizeof(int32_t));
-    p->kern->KERN(sqdist_argmin)(rows, d, k, x + s * p->ldx, p->ldx, job->packed, job->labels + s,
-                                 job->dist + s);
-    for (int64_t i = 0; i < rows; i++) {
-      double w = p->w ? p->w[s + i] : 1.0;
-      inertia += w * (double)job->dist[s + i];
-      if (job->update) changed += before[i] != job->labels[s + i];
+    int32_t fresh[KM_SUB_ROWS];
+    p->kern->KERN(sqdist_argmin)(rows, d, k, x + s * p->ldx, p->ldx, job->packed, fresh, NULL);
+    int32_t *labels = job->labels + s;
+    if (job->first) {
+      changed += rows;
+      memcpy(labels, fresh, (size_t)rows * sizeof(int32_t));
+    } else {
+      for (int64_t i = 0; i < rows; i++) {
+        changed += fresh[i] != labels[i];
+        labels[i] = fresh[i];
+      }
     }
     /* Accumulate while the sub-block's rows are still in cache; sub-blocks in order keep the
      * row order of the sums, hence the same result as one call over the block. */
-    if (job->update)
-      p->kern->KERN(accumulate)(rows, d, x + s * p->ldx, p->ldx, job->labels + s,
-                                p->w ? p->w + s : NULL, partial, d, partial + k * d);
+    p->kern->KERN(accumulate)(rows, d, x + s * p->ldx, p->ldx, fresh, p->w ? p->w + s : NULL,
+                              partial, d, partial + k * d);
   }
-  if (job->update) {
-    partial[k * d + k] = inertia;
-    partial[k * d + k + 1] = changed;
-  } else {
-    partial[0] = inertia;
-  }
+  partial[k * d + k] = 0.0;
+  partial[k * d + k + 1] = (double)changed;
 }
 
 strata_status SFX(km_assign)(const km_problem *p, const T *centers, int32_t *labels, double *sqdist,
                              double *inertia) {
   strata_status st = STRATA_OK;
-  T *packed = NULL, *dist = NULL;
+  T *packed = NULL;
   STRATA_TRY(strata_alloc(p->ctx, KM_PACKED_LEN(p->k, p->d), sizeof(T), "packed centres",
                           (void **)&packed));
-  STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(T), "distances", (void **)&dist));
   KM_PACK(p->k, p->d, centers, p->d, packed);
-  SFX(assign_job) job = {p, packed, labels, dist, 0};
+  SFX(assign_job) job = {p, packed, labels, sqdist, 0, 0};
   double total = 0.0;
   STRATA_TRY(
-      strata_for_blocks(p->ctx, "assign", p->n, KM_BLOCK_ROWS, 1, SFX(assign_block), &job, &total));
-  if (sqdist)
-    for (int64_t i = 0; i < p->n; i++) sqdist[i] = (double)dist[i];
+      strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 1, SFX(assign_block), &job, &total));
   if (inertia) *inertia = total;
 cleanup:
   strata_free(packed);
-  strata_free(dist);
+  return st;
+}
+
+/* The final assignment from candidate labels, e.g. the last iteration's (Lloyd, Hamerly): the
+ * same labels, distances and inertia as km_assign, a few times faster when most rows keep
+ * their centre or move to a neighbour of it.
+ *
+ * Centre-gap test (Elkan 2003, Hamerly 2010): for a row x with candidate a and any other centre
+ * b, ||x - c_b|| >= ||c_a - c_b|| - ||x - c_a||, so b is strictly farther than a whenever
+ * ||x - c_a||^2 < ||c_a - c_b||^2 / 4. With the direct form's relative error below (d + 2) u on
+ * either distance, the computed distance to a below (1 - 4 (d + 2) u) ||c_a - c_b||^2 / 4 (in
+ * double, far more accurate than the margin) makes the argmin kernel's distance to b exceed its
+ * distance to a, so b cannot be its label. Each centre's neighbours are sorted by that limit;
+ * a row's candidate is checked against them in order, and the ones it does not exclude (its
+ * near neighbours: usually none, at most KM_HINT_NEAR) get their direct distances; the label
+ * is the smallest of these, lowest index on a tie, exactly as the kernel would choose among
+ * all k. Rows with more near neighbours, or beyond the KM_HINT_LIST nearest, or with a
+ * candidate out of range, go through the argmin kernel. Cost: O(k^2 d) for the centre gaps,
+ * so it serves k <= n / 8, and d <= KM_HINT_DMAX (gathered rows live on the stack);
+ * km_assign otherwise. Distances are the direct chain (sqdist_label), bit for bit the
+ * kernel's; limits below a tiny floor are zeroed, where subnormal distances would void the
+ * relative error bound. */
+#define KM_HINT_GATHER 64
+#define KM_HINT_DMAX 64
+#define KM_HINT_LIST 32
+#define KM_HINT_NEAR 8
+#define KM_HINT_FLOOR (KM_EPS > 0x1.0p-30 ? 0x1.0p-100 : 0x1.0p-1000)
+
+#ifndef KM_HINT_ONCE /* type-independent parts, once for both instantiations */
+#define KM_HINT_ONCE
+typedef struct km_hint_nbr {
+  double limit; /* candidate distances below it exclude centre b */
+  int32_t b;
+} km_hint_nbr;
+#endif
+
+typedef struct SFX(hint_job) {
+  const km_problem *p;
+  const T *packed;
+  int32_t *labels;          /* in: candidates; out: labels */
+  const km_hint_nbr *nbr;   /* k x list: each centre's neighbours by increasing limit */
+  const int32_t *len;       /* neighbours listed per centre */
+  int64_t list;             /* row stride of nbr */
+} SFX(hint_job);
+
+/* Rows gathered for a kernel call, with the row (of the sub-block) each one stands for. */
+typedef struct SFX(hint_batch) {
+  T x[KM_HINT_GATHER * KM_HINT_DMAX];
+  int32_t label[KM_HINT_GATHER];
+  int64_t row[KM_HINT_GATHER];
+  int64_t m;
+} SFX(hint_batch);
+
+/* Full argmins of the gathered rows. */
+static void SFX(hint_full)(const km_problem *p, const T *packed, SFX(hint_batch) *bt,
+                           int32_t *lab, T *dist) {
+  int32_t gl[KM_HINT_GATHER];
+  T gd[KM_HINT_GATHER];
+  p->kern->KERN(sqdist_argmin)(bt->m, p->d, p->k, bt->x, p->d, packed, gl, gd);
+  for (int64_t r = 0; r < bt->m; r++) {
+    lab[bt->row[r]] = gl[r];
+    dist[bt->row[r]] = gd[r];
+  }
+  bt->m = 0;
+}
+
+/* Distances of the gathered (row, neighbour) pairs; the smaller wins, the lower index on a
+ * tie, as in the kernel's sweep over all centres. */
+static void SFX(hint_pairs)(const km_problem *p, const T *packed, SFX(hint_batch) *bt,
+                            int32_t *lab, T *dist) {
+  T gd[KM_HINT_GATHER];
+  p->kern->KERN(sqdist_label)(bt->m, p->d, p->k, bt->x, p->d, packed, bt->label, gd);
+  for (int64_t r = 0; r < bt->m; r++) {
+    const int64_t i = bt->row[r];
+    if (gd[r] < dist[i] || (gd[r] == dist[i] && bt->label[r] < lab[i])) {
+      dist[i] = gd[r];
+      lab[i] = bt->label[r];
+    }
+  }
+  bt->m = 0;
+}
+
+static void SFX(hinted_block)(void *arg, int64_t block, int64_t begin, int64_t end,
+                              double *partial) {
+  (void)block;
+  const SFX(hint_job) *job = arg;
+  const km_problem *p = job->p;
+  const T *x = (const T *)p->x;
+  const int64_t k = p->k, d = p->d;
+  double inertia = 0.0;
+  SFX(hint_batch) full, pairs;
+  full.m = pairs.m = 0;
+  for (int64_t s = begin; s < end; s += KM_SUB_ROWS) {
+    const int64_t rows = end - s < KM_SUB_ROWS ? end - s : KM_SUB_ROWS;
+    int32_t *lab = job->labels + s;
+    T dist[KM_SUB_ROWS];
+    for (int64_t i = 0; i < rows; i++)
+      if (lab[i] < 0 || lab[i] >= k) lab[i] = -1; /* out of range: no candidate */
+    {
+      int32_t cand[KM_SUB_ROWS];
+      for (int64_t i = 0; i < rows; i++) cand[i] = lab[i] >= 0 ? lab[i] : 0;
+      p->kern->KERN(sqdist_label)(rows, d, k, x + s * p->ldx, p->ldx, job->packed, cand, dist);
+    }
+    for (int64_t i = 0; i < rows; i++) {
+      const T *xi = x + (s + i) * p->ldx;
+      const int32_t a = lab[i];
+      int32_t near[KM_HINT_NEAR];
+      int n_near = 0, full_row = a < 0;
+      if (!full_row) {
+        const km_hint_nbr *nb = job->nbr + (int64_t)a * job->list;
+        int32_t q = 0;
+        for (; q < job->len[a] && !((double)dist[i] < nb[q].limit); q++) {
+          if (n_near == KM_HINT_NEAR) break;
+          near[n_near++] = nb[q].b;
+        }
+        /* Undecided: too many near neighbours, or the list ran out before the limits did. */
+        if (q < job->len[a] ? !((double)dist[i] < nb[q].limit) : job->len[a] < k - 1)
+          full_row = 1;
+      }
+      if (full_row) {
+        memcpy(full.x + full.m * d, xi, (size_t)d * sizeof(T));
+        full.row[full.m++] = i;
+        if (full.m == KM_HINT_GATHER) SFX(hint_full)(p, job->packed, &full, lab, dist);
+        continue;
+      }
+      for (int q = 0; q < n_near; q++) {
+        memcpy(pairs.x + pairs.m * d, xi, (size_t)d * sizeof(T));
+        pairs.label[pairs.m] = near[q];
+        pairs.row[pairs.m++] = i;
+        if (pairs.m == KM_HINT_GATHER) SFX(hint_pairs)(p, job->packed, &pairs, lab, dist);
+      }
+    }
+    if (full.m > 0) SFX(hint_full)(p, job->packed, &full, lab, dist);
+    if (pairs.m > 0) SFX(hint_pairs)(p, job->packed, &pairs, lab, dist);
+    for (int64_t i = 0; i < rows; i++) inertia += (p->w ? p->w[s + i] : 1.0) * (double)dist[i];
+  }
+  partial[0] = inertia;
+}
+
+strata_status SFX(km_assign_hinted)(const km_problem *p, const T *centers, int32_t *labels,
+                                    double *inertia) {
+  strata_status st = STRATA_OK;
+  const int64_t k = p->k, d = p->d;
+  if (k > p->n / 8 || d > KM_HINT_DMAX) return SFX(km_assign)(p, centers, labels, NULL, inertia);
+  T *packed = NULL;
+  km_hint_nbr *nbr = NULL;
+  int32_t *len = NULL;
+  const int64_t list = k - 1 < KM_HINT_LIST ? k - 1 : KM_HINT_LIST;
+  STRATA_TRY(
+      strata_alloc(p->ctx, KM_PACKED_LEN(k, d), sizeof(T), "packed centres", (void **)&packed));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * (list > 0 ? list : 1)), sizeof(km_hint_nbr),
+                          "centre neighbours", (void **)&nbr));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(int32_t), "centre neighbours", (void **)&len));
+  KM_PACK(k, d, centers, d, packed);
+  const double margin = 1.0 - 4.0 * (double)(d + 2) * KM_EPS;
+  for (int64_t j = 0; j < k; j++) {
+    /* The `list` smallest limits, by insertion (b ascending: a tie keeps the lower index
+     * first). */
+    km_hint_nbr *row = nbr + j * list;
+    int64_t m = 0;
+    for (int64_t b = 0; b < k; b++) {
+      if (b == j) continue;
+      double acc = 0.0;
+      for (int64_t t = 0; t < d; t++) {
+        double diff = (double)centers[j * d + t] - (double)centers[b * d + t];
+        acc += diff * diff;
+      }
+      double lim = 0.25 * acc * margin;
+      if (!(lim >= KM_HINT_FLOOR)) lim = 0.0;
+      if (m == list && !(lim < row[m - 1].limit)) continue;
+      int64_t q = m < list ? m++ : m - 1;
+      for (; q > 0 && lim < row[q - 1].limit; q--) row[q] = row[q - 1];
+      row[q].limit = lim;
+      row[q].b = (int32_t)b;
+    }
+    len[j] = (int32_t)m;
+  }
+  SFX(hint_job) job = {p, packed, labels, nbr, len, list};
+  double total = 0.0;
+  STRATA_TRY(
+      strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 1, SFX(hinted_block), &job, &total));
+  if (inertia) *inertia = total;
+cleanup:
+  strata_free(packed);
+  strata_free(nbr);
+  strata_free(len);
   return st;
 }
 
@@ -111,7 +313,7 @@ static strata_status SFX(relocate_empty)(const km_problem *p, const int32_t *lab
   STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "distances for empty clusters",
                           (void **)&dist));
   SFX(farthest_job) job = {p, labels, old_centers, dist};
-  STRATA_TRY(strata_for_blocks(p->ctx, "relocate", p->n, KM_BLOCK_ROWS, 0,
+  STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 0,
                                SFX(distance_to_own_block), &job, NULL));
   int64_t next_empty = 0;
   for (int64_t e = 0; e < n_empty; e++) {
@@ -162,47 +364,47 @@ cleanup:
 strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
   strata_status st = STRATA_OK;
   const int64_t k = p->k, d = p->d;
-  T *packed = NULL, *next = NULL, *dist = NULL;
+  T *packed = NULL, *next = NULL;
   double *sums = NULL;
   T *centers = (T *)run->centers;
   const size_t plen = km_partial_len(k, d);
   STRATA_TRY(
       strata_alloc(p->ctx, KM_PACKED_LEN(k, d), sizeof(T), "packed centres", (void **)&packed));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * d), sizeof(T), "centres", (void **)&next));
-  STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(T), "distances", (void **)&dist));
   STRATA_TRY(strata_alloc(p->ctx, plen, sizeof(double), "centre sums", (void **)&sums));
-  for (int64_t i = 0; i < p->n; i++) run->labels[i] = -1;
+  /* No -1 fill of the labels: the first iteration counts every row as changed, and its
+   * writes touch the (often fresh) label pages in parallel instead of one serial pass. */
   run->converged = 0;
-  int strict = 0;
-  SFX(assign_job) job = {p, packed, run->labels, dist, 1};
+  SFX(assign_job) job = {p, packed, run->labels, NULL, 1, 1};
+  int ran = 0; /* the labels hold an assignment */
   for (int it = 0; it < p->max_iter; it++) {
+    job.first = it == 0;
+    ran = 1;
     KM_PACK(k, d, centers, d, packed);
-    STRATA_TRY(strata_for_blocks(p->ctx, "lloyd", p->n, KM_BLOCK_ROWS, plen, SFX(assign_block),
+    STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, plen, SFX(assign_block),
                                  &job, sums));
     double shift;
     STRATA_TRY(SFX(km_update)(p, run->labels, centers, next, sums, &shift));
     memcpy(centers, next, (size_t)(k * d) * sizeof(T));
     run->n_iter = it + 1;
-    if (sums[k * d + k + 1] == 0.0) {
-      /* Labels unchanged: the new centres equal the old ones bit for bit, and the inertia of
-       * this assignment is the final one. */
-      strict = 1;
-      run->converged = 1;
-      run->inertia = sums[k * d + k];
-      break;
-    }
-    if (shift <= p->tol_abs) {
+    if (sums[k * d + k + 1] == 0.0 || shift <= p->tol_abs) {
+      /* Labels unchanged (the new centres then equal the old ones bit for bit), or moved less
+       * than the tolerance. */
       run->converged = 1;
       break;
     }
   }
-  /* As scikit-learn: when stopped by the tolerance or max_iter, assign once more so that the
-   * labels and inertia belong to the final centres. */
-  if (!strict) STRATA_TRY(SFX(km_assign)(p, centers, run->labels, NULL, &run->inertia));
+  /* As scikit-learn: assign once more so that the labels and inertia belong to the final
+   * centres (after a strict convergence the labels come back unchanged). The iterations
+   * compute labels only, so this is also where the exact inertia comes from; the last
+   * iteration's labels serve as candidates. */
+  if (ran)
+    STRATA_TRY(SFX(km_assign_hinted)(p, centers, run->labels, &run->inertia));
+  else
+    STRATA_TRY(SFX(km_assign)(p, centers, run->labels, NULL, &run->inertia));
 cleanup:
   strata_free(packed);
   strata_free(next);
-  strata_free(dist);
   strata_free(sums);
   return st;
 }

@@ -20,6 +20,13 @@
 
 #define KM_REFINE_TRIAL_ITERS 20
 
+/* The exact iterations of `alg` (all three give the same result; see their files). */
+strata_status SFX(km_iterate)(const km_problem *p, strata_kmeans_algorithm alg, km_run *run) {
+  if (alg == STRATA_KMEANS_YINYANG) return SFX(km_yinyang)(p, run);
+  if (alg == STRATA_KMEANS_HAMERLY) return SFX(km_hamerly)(p, run);
+  return SFX(km_lloyd)(p, run);
+}
+
 strata_status SFX(km_refine)(const km_problem *p, uint64_t seed, strata_kmeans_algorithm alg,
                              km_run *run) {
   strata_status st = STRATA_OK;
@@ -117,10 +124,7 @@ strata_status SFX(km_refine)(const km_problem *p, uint64_t seed, strata_kmeans_a
     km_run trial = {trial_centers, trial_labels, 0.0, 0, 0, 0};
     km_problem bounded = *p;
     if (bounded.max_iter > KM_REFINE_TRIAL_ITERS) bounded.max_iter = KM_REFINE_TRIAL_ITERS;
-    if (alg == STRATA_KMEANS_HAMERLY)
-      STRATA_TRY(SFX(km_hamerly)(&bounded, &trial));
-    else
-      STRATA_TRY(SFX(km_lloyd)(&bounded, &trial));
+    STRATA_TRY(SFX(km_iterate)(&bounded, alg, &trial));
     if (trial.inertia < run->inertia) {
       memcpy(centers, trial_centers, (size_t)(k * d) * sizeof(T));
       memcpy(run->labels, trial_labels, (size_t)n * sizeof(int32_t));
@@ -137,10 +141,7 @@ strata_status SFX(km_refine)(const km_problem *p, uint64_t seed, strata_kmeans_a
   if (run->jumps > 0 && !run->converged) {
     /* Finish the last accepted trial with the full iteration budget. */
     km_run rest = {centers, run->labels, 0.0, 0, 0, 0};
-    if (alg == STRATA_KMEANS_HAMERLY)
-      STRATA_TRY(SFX(km_hamerly)(p, &rest));
-    else
-      STRATA_TRY(SFX(km_lloyd)(p, &rest));
+    STRATA_TRY(SFX(km_iterate)(p, alg, &rest));
     run->inertia = rest.inertia;
     run->n_iter = rest.n_iter;
     run->converged = rest.converged;

@@ -31,7 +31,7 @@ strata_status SFX(km_count_nonfinite)(const km_problem *p, int64_t *first_row, i
   *first_row = -1;
   *first_col = -1;
   STRATA_TRY(
-      strata_for_blocks(p->ctx, "check", p->n, KM_BLOCK_ROWS, 1, SFX(nonfinite_block), &job, &bad));
+      strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 1, SFX(nonfinite_block), &job, &bad));
   if (bad == 0.0) goto cleanup;
   const T *x = (const T *)p->x;
   for (int64_t i = 0; i < p->n && *first_row < 0; i++)
@@ -75,10 +75,10 @@ strata_status SFX(km_mean_variance)(const km_problem *p, double *out) {
   STRATA_TRY(strata_alloc(p->ctx, (size_t)p->d, sizeof(double), "column means", (void **)&mean));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)p->d, sizeof(double), "column variances", (void **)&sq));
   SFX(stats_job) job = {p, mean};
-  STRATA_TRY(strata_for_blocks(p->ctx, "check", p->n, KM_BLOCK_ROWS, (size_t)p->d,
+  STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, (size_t)p->d,
                                SFX(column_sum_block), &job, mean));
   for (int64_t t = 0; t < p->d; t++) mean[t] /= (double)p->n;
-  STRATA_TRY(strata_for_blocks(p->ctx, "check", p->n, KM_BLOCK_ROWS, (size_t)p->d,
+  STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, (size_t)p->d,
                                SFX(column_sq_block), &job, sq));
   double total = 0.0;
   for (int64_t t = 0; t < p->d; t++) total += sq[t] / (double)p->n;

@@ -9,6 +9,7 @@
 #define KM_PACK strata_k_pack_centers_f32
 #define KM_PACKED_LEN strata_k_packed_len_f32
 #define KM_DTYPE STRATA_F32
+#define KM_PANEL STRATA_K_PANEL_F32
 #define KM_EPS 0x1.0p-24
 #elif defined(KM_F64)
 #define T double
@@ -17,6 +18,7 @@
 #define KM_PACK strata_k_pack_centers_f64
 #define KM_PACKED_LEN strata_k_packed_len_f64
 #define KM_DTYPE STRATA_F64
+#define KM_PANEL STRATA_K_PANEL_F64
 #define KM_EPS 0x1.0p-53
 #else
 #error "define KM_F32 or KM_F64 before including typed.h"

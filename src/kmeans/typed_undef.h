@@ -5,6 +5,7 @@
 #undef KM_PACK
 #undef KM_PACKED_LEN
 #undef KM_DTYPE
+#undef KM_PANEL
 #undef KM_EPS
 #undef KM_F32
 #undef KM_F64

@@ -1,0 +1,19 @@
+/* Validity scores of a partition (Calinski-Harabasz, Davies-Bouldin, sampled silhouette) for
+ * float and double data; see scores_tmpl.h. */
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "core/driver.h"
+#include "core/rng.h"
+#include "kmeans/kmeans_internal.h"
+
+#define KM_F32
+#include "kmeans/typed.h"
+#include "kmeans/scores_tmpl.h"
+#include "kmeans/typed_undef.h"
+
+#define KM_F64
+#include "kmeans/typed.h"
+#include "kmeans/scores_tmpl.h"
+#include "kmeans/typed_undef.h"

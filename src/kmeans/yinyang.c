@@ -1,0 +1,17 @@
+/* Yinyang's exact k-means for float and double data; see yinyang_tmpl.h. */
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "core/driver.h"
+#include "kmeans/kmeans_internal.h"
+
+#define KM_F32
+#include "kmeans/typed.h"
+#include "kmeans/yinyang_tmpl.h"
+#include "kmeans/typed_undef.h"
+
+#define KM_F64
+#include "kmeans/typed.h"
+#include "kmeans/yinyang_tmpl.h"
+#include "kmeans/typed_undef.h"
