@@ -10,30 +10,6 @@
 #include "test_support.h"
 
 /* Gaussian blobs: `clusters` centres spread in a box, unit spread around them. */
-static void *make_blobs(strata_dtype dtype, int64_t n, int64_t d, int clusters, uint64_t seed) {
-  double *centres = malloc((size_t)(clusters * d) * sizeof(double));
-  for (int c = 0; c < clusters; c++) {
-    strata_rng g;
-    strata_rng_init(&g, seed, 1, (uint64_t)c);
-    for (int64_t t = 0; t < d; t++) centres[c * d + t] = 20.0 * strata_rng_uniform(&g) - 10.0;
-  }
-  void *x = malloc((size_t)(n * d) * strata_dtype_size(dtype));
-  for (int64_t i = 0; i < n; i++) {
-    strata_rng g;
-    strata_rng_init(&g, seed, 2, (uint64_t)i);
-    int c = (int)strata_rng_below(&g, (uint64_t)clusters);
-    for (int64_t t = 0; t < d; t++) {
-      double v = centres[c * d + t] + strata_rng_normal(&g);
-      if (dtype == STRATA_F32)
-        ((float *)x)[i * d + t] = (float)v;
-      else
-        ((double *)x)[i * d + t] = v;
-    }
-  }
-  free(centres);
-  return x;
-}
-
 static strata_kmeans *fit(strata_ctx *ctx, strata_matrix *x, strata_kmeans_params *p) {
   strata_kmeans *m = NULL;
   if (strata_kmeans_fit(ctx, x, p, &m) != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
@@ -62,7 +38,7 @@ static void test_hamerly_equals_lloyd(void **state) {
     for (int di = 0; di < 3; di++)
       for (int ki = 0; ki < 4; ki++) {
         int64_t n = 6007, d = dims[di], k = ks[ki];
-        void *data = make_blobs(types[ti], n, d, 12, 100 + (uint64_t)(di * 3 + ki));
+        void *data = test_blobs(types[ti], n, d, 12, 10.0, 100 + (uint64_t)(di * 3 + ki), NULL);
         strata_matrix x = {data, n, d, d, types[ti]};
         strata_kmeans_params p;
         strata_kmeans_params_init(&p);
@@ -119,7 +95,7 @@ static void test_hamerly_equals_lloyd(void **state) {
 static void test_same_result_for_any_thread_count(void **state) {
   (void)state;
   int64_t n = 50000, d = 8;
-  void *data = make_blobs(STRATA_F32, n, d, 9, 3);
+  void *data = test_blobs(STRATA_F32, n, d, 9, 10.0, 3, NULL);
   strata_matrix x = {data, n, d, d, STRATA_F32};
   for (int alg = STRATA_KMEANS_LLOYD; alg <= STRATA_KMEANS_YINYANG; alg++) {
     strata_kmeans_params p;
@@ -146,7 +122,7 @@ static void test_weights_equal_duplication(void **state) {
   (void)state;
   strata_ctx *ctx = test_ctx(2);
   int64_t n = 3000, d = 5, k = 6;
-  double *data = make_blobs(STRATA_F64, n, d, 6, 21);
+  double *data = test_blobs(STRATA_F64, n, d, 6, 10.0, 21, NULL);
   double *w = malloc((size_t)n * sizeof *w);
   int64_t m = 0;
   for (int64_t i = 0; i < n; i++) {
@@ -219,7 +195,7 @@ static void test_predict_reproduces_labels(void **state) {
   (void)state;
   strata_ctx *ctx = test_ctx(2);
   int64_t n = 20000, d = 6;
-  void *data = make_blobs(STRATA_F32, n, d, 5, 8);
+  void *data = test_blobs(STRATA_F32, n, d, 5, 10.0, 8, NULL);
   strata_matrix x = {data, n, d, d, STRATA_F32};
   strata_kmeans_params p;
   strata_kmeans_params_init(&p);

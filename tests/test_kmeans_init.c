@@ -14,35 +14,6 @@
 
 /* Gaussian blobs around `clusters` centres drawn in [-spread, spread]^d; the centres are
  * returned in *truth (double) when truth is not NULL. */
-static void *make_blobs(strata_dtype dtype, int64_t n, int64_t d, int clusters, double spread,
-                        uint64_t seed, double **truth) {
-  double *centres = malloc((size_t)(clusters * d) * sizeof(double));
-  for (int c = 0; c < clusters; c++) {
-    strata_rng g;
-    strata_rng_init(&g, seed, 1, (uint64_t)c);
-    for (int64_t t = 0; t < d; t++) centres[c * d + t] = spread * (2 * strata_rng_uniform(&g) - 1);
-  }
-  void *x = malloc((size_t)(n * d) * strata_dtype_size(dtype));
-  for (int64_t i = 0; i < n; i++) {
-    strata_rng g;
-    strata_rng_init(&g, seed, 2, (uint64_t)i);
-    int c = (int)strata_rng_below(&g, (uint64_t)clusters);
-    for (int64_t t = 0; t < d; t++) {
-      double v = centres[c * d + t] + strata_rng_normal(&g);
-      if (i % 53 == 7) v = round(v); /* some ties and repeated coordinates */
-      if (dtype == STRATA_F32)
-        ((float *)x)[i * d + t] = (float)v;
-      else
-        ((double *)x)[i * d + t] = v;
-    }
-  }
-  if (truth)
-    *truth = centres;
-  else
-    free(centres);
-  return x;
-}
-
 static km_problem problem(strata_ctx *ctx, strata_dtype dtype, const void *x, int64_t n, int64_t d,
                           int64_t k, const double *w) {
   km_problem p;
@@ -182,7 +153,7 @@ static void test_kmeanspp_matches_reference(void **state) {
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++)
       for (int weighted = 0; weighted < 2; weighted++) {
         int64_t n = cases[ci].n, d = cases[ci].d, k = cases[ci].k, trials = cases[ci].trials;
-        void *x = make_blobs(types[ti], n, d, 6, 8.0, 40 + ci, NULL);
+        void *x = test_blobs(types[ti], n, d, 6, 8.0, 40 + ci, NULL);
         double *w = NULL;
         if (weighted) {
           w = malloc((size_t)n * sizeof *w);
@@ -232,7 +203,7 @@ static void test_kmeans_parallel_any_thread_count(void **state) {
   const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
   for (int ti = 0; ti < 2; ti++) {
     int64_t n = 40000, d = 6, k = 30;
-    void *x = make_blobs(types[ti], n, d, 25, 10.0, 5, NULL);
+    void *x = test_blobs(types[ti], n, d, 25, 10.0, 5, NULL);
     double *w = malloc((size_t)n * sizeof *w);
     for (int64_t i = 0; i < n; i++) w[i] = 1.0 + (double)(i % 3);
     size_t bytes = (size_t)(k * d) * strata_dtype_size(types[ti]);
@@ -281,7 +252,7 @@ static void test_kmeans_parallel_recovers_generating_centres(void **state) {
   int64_t n = 30000, d = 5;
   const int k = 20;
   double *truth;
-  double *x = make_blobs(STRATA_F64, n, d, k, 60.0, 12, &truth);
+  double *x = test_blobs(STRATA_F64, n, d, k, 60.0, 12, &truth);
   strata_matrix m = {x, n, d, d, STRATA_F64};
   for (uint64_t seed = 0; seed < 5; seed++) {
     strata_kmeans_params p;
@@ -339,7 +310,7 @@ static void test_init_auto_rule_and_bad_parameters(void **state) {
   (void)state;
   strata_ctx *ctx = test_ctx(2);
   int64_t n = 10000, d = 2;
-  double *x = make_blobs(STRATA_F64, n, d, 20, 20.0, 3, NULL);
+  double *x = test_blobs(STRATA_F64, n, d, 20, 20.0, 3, NULL);
   const struct {
     int64_t n, k;
     strata_kmeans_init want;

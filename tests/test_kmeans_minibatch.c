@@ -9,34 +9,6 @@
 #include "core/rng.h"
 #include "test_support.h"
 
-static void *make_blobs(strata_dtype dtype, int64_t n, int64_t d, int clusters, double spread,
-                        uint64_t seed, double **truth) {
-  double *centres = malloc((size_t)(clusters * d) * sizeof(double));
-  for (int c = 0; c < clusters; c++) {
-    strata_rng g;
-    strata_rng_init(&g, seed, 1, (uint64_t)c);
-    for (int64_t t = 0; t < d; t++) centres[c * d + t] = spread * (2 * strata_rng_uniform(&g) - 1);
-  }
-  void *x = malloc((size_t)(n * d) * strata_dtype_size(dtype));
-  for (int64_t i = 0; i < n; i++) {
-    strata_rng g;
-    strata_rng_init(&g, seed, 2, (uint64_t)i);
-    int c = (int)strata_rng_below(&g, (uint64_t)clusters);
-    for (int64_t t = 0; t < d; t++) {
-      double v = centres[c * d + t] + strata_rng_normal(&g);
-      if (dtype == STRATA_F32)
-        ((float *)x)[i * d + t] = (float)v;
-      else
-        ((double *)x)[i * d + t] = v;
-    }
-  }
-  if (truth)
-    *truth = centres;
-  else
-    free(centres);
-  return x;
-}
-
 static strata_kmeans *fit(strata_ctx *ctx, strata_matrix *x, strata_kmeans_params *p) {
   strata_kmeans *m = NULL;
   if (strata_kmeans_fit(ctx, x, p, &m) != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
@@ -48,7 +20,7 @@ static void test_minibatch_any_thread_count(void **state) {
   const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
   for (int ti = 0; ti < 2; ti++) {
     int64_t n = 30000, d = 6;
-    void *x = make_blobs(types[ti], n, d, 12, 8.0, 2, NULL);
+    void *x = test_blobs(types[ti], n, d, 12, 8.0, 2, NULL);
     double *w = malloc((size_t)n * sizeof *w);
     for (int64_t i = 0; i < n; i++) w[i] = 0.5 + (double)(i % 4);
     strata_matrix m = {x, n, d, d, types[ti]};
@@ -93,7 +65,7 @@ static void test_minibatch_recovers_generating_centres(void **state) {
   int64_t n = 60000, d = 4;
   const int k = 10;
   double *truth;
-  double *x = make_blobs(STRATA_F64, n, d, k, 40.0, 9, &truth);
+  double *x = test_blobs(STRATA_F64, n, d, k, 40.0, 9, &truth);
   strata_matrix m = {x, n, d, d, STRATA_F64};
   strata_kmeans_params p;
   strata_kmeans_params_init(&p);
@@ -131,7 +103,7 @@ static void test_minibatch_reassigns_empty_centre(void **state) {
   (void)state;
   strata_ctx *ctx = test_ctx(2);
   int64_t n = 5000, d = 2;
-  double *x = make_blobs(STRATA_F64, n, d, 3, 5.0, 4, NULL);
+  double *x = test_blobs(STRATA_F64, n, d, 3, 5.0, 4, NULL);
   double init[3 * 2] = {x[0], x[1], x[2], x[3], 1000.0, 1000.0};
   strata_matrix m = {x, n, d, d, STRATA_F64};
   strata_kmeans_params p;

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "core/rng.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,4 +75,32 @@ strata_ctx *test_ctx(int threads) {
   assert_int_equal(strata_ctx_create(&ctx), STRATA_OK);
   assert_int_equal(strata_ctx_set_threads(ctx, threads), STRATA_OK);
   return ctx;
+}
+
+void *test_blobs(strata_dtype dtype, int64_t n, int64_t d, int clusters, double spread,
+                 uint64_t seed, double **truth) {
+  double *centres = malloc((size_t)(clusters * d) * sizeof(double));
+  for (int c = 0; c < clusters; c++) {
+    strata_rng g;
+    strata_rng_init(&g, seed, 1, (uint64_t)c);
+    for (int64_t t = 0; t < d; t++) centres[c * d + t] = spread * (2 * strata_rng_uniform(&g) - 1);
+  }
+  void *x = malloc((size_t)(n * d) * strata_dtype_size(dtype));
+  for (int64_t i = 0; i < n; i++) {
+    strata_rng g;
+    strata_rng_init(&g, seed, 2, (uint64_t)i);
+    int c = (int)strata_rng_below(&g, (uint64_t)clusters);
+    for (int64_t t = 0; t < d; t++) {
+      double v = centres[c * d + t] + strata_rng_normal(&g);
+      if (dtype == STRATA_F32)
+        ((float *)x)[i * d + t] = (float)v;
+      else
+        ((double *)x)[i * d + t] = v;
+    }
+  }
+  if (truth)
+    *truth = centres;
+  else
+    free(centres);
+  return x;
 }

@@ -28,4 +28,10 @@ int test_dir_count(const char *dir);
 /* A context with `threads` threads; fails the test if it cannot be made. */
 strata_ctx *test_ctx(int threads);
 
+/* Gaussian blobs (unit spread) around `clusters` centres drawn uniformly in [-spread, spread]^d,
+ * row i in the cluster drawn for it; Philox streams 1 (centres) and 2 (rows) of `seed`. The
+ * centres are returned in *truth (free them) when truth is not NULL. Free the data with free(). */
+void *test_blobs(strata_dtype dtype, int64_t n, int64_t d, int clusters, double spread,
+                 uint64_t seed, double **truth);
+
 #endif
