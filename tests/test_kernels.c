@@ -398,9 +398,10 @@ static void test_screen_near_ties_and_uncentred(void **state) {
 }
 
 /* km_assign_hinted (the last assignment of Lloyd and Hamerly, which keeps a candidate label
- * when the centre-gap test certifies it) gives km_assign's labels and inertia bit for bit,
- * whatever the candidates: the right ones, wrong ones, out of range, with duplicated centres
- * (a zero gap certifies nothing) and with a single centre; weighted and not; 1 and 2 threads. */
+ * when the centre-gap test certifies it, or picks among the near neighbours it leaves) gives
+ * km_assign's labels and inertia bit for bit, whatever the candidates: the right ones, wrong
+ * ones, out of range, with duplicated centres (a zero gap certifies nothing) and with a single
+ * centre; weighted and not; 1 and 2 threads. */
 #define DEFINE_HINT_CHECKS(T, SFX)                                                                \
   static void hint_case_##SFX(int64_t n, int64_t d, int64_t k, int threads, int weighted,        \
                               uint64_t seed) {                                                    \
@@ -450,16 +451,18 @@ DEFINE_HINT_CHECKS(double, f64)
 
 static void test_hinted_assignment_equals_full(void **state) {
   (void)state;
+  /* k d >= 4096, k <= n / 8, d <= 64: the hinted path. */
   for (int threads = 1; threads <= 2; threads++) {
-    hint_case_f32(20000, 16, 64, threads, 0, 21);
-    hint_case_f32(9000, 7, 13, threads, 1, 22);
-    hint_case_f32(5000, 3, 1, threads, 0, 23);
-    hint_case_f64(20000, 16, 64, threads, 1, 24);
-    hint_case_f64(3001, 33, 5, threads, 0, 25);
+    hint_case_f32(40000, 32, 256, threads, 0, 21);
+    hint_case_f32(9000, 17, 300, threads, 1, 22); /* 19 panels */
+    hint_case_f64(20000, 64, 128, threads, 1, 24);
   }
-  /* Past the limits (d > 64, k > n / 8): the plain assignment, same results. */
+  /* Below or past the limits (small k d; d > 64; k > n / 8; k = 1): the plain assignment. */
+  hint_case_f32(20000, 16, 64, 2, 0, 23);
+  hint_case_f64(3001, 33, 5, 1, 0, 25);
   hint_case_f32(800, 70, 3, 2, 0, 26);
   hint_case_f32(800, 4, 150, 2, 0, 27);
+  hint_case_f32(5000, 3, 1, 1, 0, 28);
 }
 
 /* Around the largest d of the rows-in-lanes kernels (128), and its block sizes. */

@@ -90,8 +90,8 @@ cleanup:
 }
 
 /* The final assignment from candidate labels, e.g. the last iteration's (Lloyd, Hamerly): the
- * same labels, distances and inertia as km_assign, a few times faster when most rows keep
- * their centre or move to a neighbour of it.
+ * same labels, distances and inertia as km_assign, faster for large k d when most rows keep
+ * their centre or move to a near neighbour of it.
  *
  * Centre-gap test (Elkan 2003, Hamerly 2010): for a row x with candidate a and any other centre
  * b, ||x - c_b|| >= ||c_a - c_b|| - ||x - c_a||, so b is strictly farther than a whenever
@@ -104,12 +104,16 @@ cleanup:
  * is the smallest of these, lowest index on a tie, exactly as the kernel would choose among
  * all k. Rows with more near neighbours, or beyond the KM_HINT_LIST nearest, or with a
  * candidate out of range, go through the argmin kernel. Cost: O(k^2 d) for the centre gaps,
- * so it serves k <= n / 8, and d <= KM_HINT_DMAX (gathered rows live on the stack);
- * km_assign otherwise. Distances are the direct chain (sqdist_label), bit for bit the
- * kernel's; limits below a tiny floor are zeroed, where subnormal distances would void the
- * relative error bound. */
+ * so it serves k <= n / 8, and d <= KM_HINT_DMAX (gathered rows live on the stack); and the
+ * bookkeeping costs 10-20 ns a row, so it pays only where a full argmin costs several times
+ * that: k d >= KM_HINT_MIN_KD. km_assign otherwise. Measured on the benchmark blobs after 10
+ * Lloyd iterations (one thread, ms for 1M rows, plain / hinted): d = 32, k = 256: 170 / 102
+ * (28 % of the rows need the full argmin); d = 16, k = 64: 25 / 27, hence the threshold.
+ * Distances are the direct chain (sqdist_label), bit for bit the kernel's; limits below a
+ * tiny floor are zeroed, where subnormal distances would void the relative error bound. */
 #define KM_HINT_GATHER 64
 #define KM_HINT_DMAX 64
+#define KM_HINT_MIN_KD 4096
 #define KM_HINT_LIST 32
 #define KM_HINT_NEAR 8
 #define KM_HINT_FLOOR (KM_EPS > 0x1.0p-30 ? 0x1.0p-100 : 0x1.0p-1000)
@@ -229,7 +233,8 @@ strata_status SFX(km_assign_hinted)(const km_problem *p, const T *centers, int32
                                     double *inertia) {
   strata_status st = STRATA_OK;
   const int64_t k = p->k, d = p->d;
-  if (k > p->n / 8 || d > KM_HINT_DMAX) return SFX(km_assign)(p, centers, labels, NULL, inertia);
+  if (k > p->n / 8 || d > KM_HINT_DMAX || k * d < KM_HINT_MIN_KD)
+    return SFX(km_assign)(p, centers, labels, NULL, inertia);
   T *packed = NULL;
   km_hint_nbr *nbr = NULL;
   int32_t *len = NULL;
