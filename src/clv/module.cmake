@@ -5,3 +5,6 @@
 pkg_check_modules(NLOPT REQUIRED IMPORTED_TARGET nlopt)
 pkg_check_modules(GSL REQUIRED IMPORTED_TARGET gsl)
 target_link_libraries(strata_lib PUBLIC PkgConfig::NLOPT PkgConfig::GSL)
+#  - SLEEF: vectorised log, log1p and exp of the scoring kernels (kernels/clv_*.c).
+pkg_check_modules(SLEEF REQUIRED IMPORTED_TARGET sleef)
+target_link_libraries(strata_lib PUBLIC PkgConfig::SLEEF)

@@ -6,8 +6,10 @@
  * (1 + d)^i with t_i = i L. For BG/NBD and MBG/NBD the hypergeometric series of all the t_i
  * share their coefficients (only the argument z_i changes), so one pass over the terms
  * serves every period: the cost of CLV is one series plus a few logs and exps per period.
- * Customers are processed in fixed blocks over the OpenMP team (block driver); each result
- * depends on its own row only, so outputs are identical for any thread count.
+ * BG/NBD-family P(alive) runs block-wise in SIMD lanes (kernels/clv_*.c, SLEEF's 1-ulp
+ * log, log1p and exp; bit-identical on every ISA). Customers are processed in fixed blocks
+ * over the OpenMP team (block driver); each result depends on its own row only, so outputs
+ * are identical for any thread count.
  * Cost: O(n (series terms + periods)).
  */
 #include <math.h>
@@ -17,6 +19,7 @@
 #include "clv/clv_internal.h"
 #include "clv/clv_math.h"
 #include "core/driver.h"
+#include "clv_kernels.h"
 
 #define SCORE_BLOCK 4096
 #define MAX_CLV_PERIODS 4096
@@ -38,6 +41,7 @@ typedef struct memo_entry {
  * ages) the cache only costs memory traffic: after MEMO_PROBE lookups with under 1 in 8 hits
  * the thread stops using it for the rest of the call. */
 #define MEMO_PROBE 4096
+#define MEMO_PREFETCH 8
 typedef struct memo_state {
   memo_entry *slots;
   int64_t lookups, hits;
@@ -63,12 +67,14 @@ typedef struct score_job {
   strata_clv_score_params sp;
   strata_clv_scores out;
   int64_t *bad;    /* per block: first bad row or INT64_MAX */
-  double *scratch; /* per thread: 3 * clv_periods doubles */
+  double *scratch; /* per thread: SCORE_BLOCK P(alive) values, then 3 * clv_periods doubles */
   int n_scratch;
   double *disc;        /* (1 + d)^-i, i = 1..K */
   memo_entry *memo;    /* per thread: 1 << memo_bits entries (BG family) */
   memo_state *memo_st; /* per thread */
   int memo_bits;
+  strata_clv_bg_consts bg; /* BG/NBD family: P(alive) by the vector kernel */
+  strata_clv_bg_p_alive_fn bg_p_alive;
 } score_job;
 
 /* sum_i disc_i (N_i - N_{i-1}) for BG/NBD-family customers, N_i the alive-customer expected
@@ -162,12 +168,16 @@ static void score_block(void *arg, int64_t block, int64_t begin, int64_t end, do
   const score_job *J = arg;
   (void)partial;
   int tid = omp_get_thread_num();
-  double *buf = J->scratch ? J->scratch + (size_t)tid * (size_t)J->n_scratch : NULL;
+  double *pa_block = J->scratch + (size_t)tid * (size_t)J->n_scratch;
+  double *buf = pa_block + SCORE_BLOCK;
   memo_state *ms = J->memo_st ? &J->memo_st[tid] : NULL;
   int need_n = J->out.expected_purchases != NULL;
   int need_d = J->have_spend && J->out.clv != NULL && J->sp.clv_periods > 0;
   int64_t bad = INT64_MAX;
   int is_bg = J->model != STRATA_CLV_PARETO_NBD;
+  /* The transcendental part of P(alive) for the whole block in SIMD lanes first; rows that
+   * fail the checks below are overwritten with NaN. */
+  if (is_bg) J->bg_p_alive(&J->bg, J->x + begin, J->t_x + begin, J->T + begin, end - begin, pa_block);
   for (int64_t i = begin; i < end; i++) {
     if (!row_ok(J, i)) {
       if (bad == INT64_MAX) bad = i;
@@ -178,7 +188,12 @@ static void score_block(void *arg, int64_t block, int64_t begin, int64_t end, do
       continue;
     }
     double x = J->x[i], tx = J->t_x[i], T = J->T[i];
-    double pa = strata_clv_p_alive(J->model, J->p, x, tx, T);
+    double pa = is_bg ? pa_block[i - begin] : strata_clv_p_alive(J->model, J->p, x, tx, T);
+    /* The cache is direct-mapped over a few MiB: fetch the slot of a row a little ahead so
+     * that the lookup below does not wait on memory. */
+    if (is_bg && !ms->off && i + MEMO_PREFETCH < end)
+      __builtin_prefetch(&ms->slots[memo_slot(J->x[i + MEMO_PREFETCH], J->T[i + MEMO_PREFETCH],
+                                              J->memo_bits)]);
     if (J->out.p_alive) J->out.p_alive[i] = pa;
     double n_h = 0.0, d = 0.0;
     if (is_bg && (need_n || need_d)) {
@@ -302,17 +317,21 @@ strata_status strata_clv_score(strata_ctx *ctx, const strata_clv_fit *counts,
   J.out = *out;
   int64_t nb = strata_block_count(n, SCORE_BLOCK);
   STRATA_TRY(strata_alloc(ctx, (size_t)nb, sizeof *J.bad, "CLV score row checks", (void **)&J.bad));
+  J.n_scratch = SCORE_BLOCK + 3 * J.sp.clv_periods;
+  STRATA_TRY(strata_alloc(ctx, (size_t)strata_ctx_threads(ctx) * (size_t)J.n_scratch,
+                          sizeof(double), "CLV score scratch", (void **)&J.scratch));
   if (J.sp.clv_periods > 0) {
     int K = J.sp.clv_periods;
-    J.n_scratch = 3 * K;
-    STRATA_TRY(strata_alloc(ctx, (size_t)strata_ctx_threads(ctx) * (size_t)J.n_scratch,
-                            sizeof(double), "CLV score scratch", (void **)&J.scratch));
     STRATA_TRY(
         strata_alloc(ctx, (size_t)K, sizeof(double), "CLV discount factors", (void **)&J.disc));
     double lf = log1p(J.sp.discount_rate);
     for (int i = 0; i < K; i++) J.disc[i] = exp(-(i + 1) * lf);
   }
   if (J.model != STRATA_CLV_PARETO_NBD) {
+    J.bg = (strata_clv_bg_consts){J.p[0], J.p[1], J.p[2],
+                                  J.model == STRATA_CLV_MBGNBD ? J.p[3] + 1.0 : J.p[3],
+                                  J.model == STRATA_CLV_MBGNBD};
+    J.bg_p_alive = strata_clv_kernels_get()->bg_p_alive;
     /* About two slots per customer a thread sees, within 2^10 .. 2^MEMO_BITS_MAX. */
     int threads = strata_ctx_threads(ctx);
     J.memo_bits = 10;

@@ -1,8 +1,13 @@
 /* Checked, aligned, budgeted allocation. */
+#define _DEFAULT_SOURCE 1 /* madvise(MADV_HUGEPAGE) */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/core.h"
+
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_ALLOC_MIN ((size_t)4 << 20)
 
 static strata_status alloc_impl(strata_ctx *ctx, size_t count, size_t size, const char *what,
                                 int zero, void **out) {
@@ -21,7 +26,16 @@ static strata_status alloc_impl(strata_ctx *ctx, size_t count, size_t size, cons
   size_t rounded = (bytes + STRATA_ALIGN - 1) / STRATA_ALIGN * STRATA_ALIGN;
   if (rounded < bytes)
     return strata_fail(ctx, STRATA_ERR_BUDGET, "%s: size overflows the address space", what);
-  void *p = aligned_alloc(STRATA_ALIGN, rounded);
+  /* Large arrays go on 2 MiB boundaries with a transparent-huge-page hint: first touch of
+   * the score, label and matrix arrays otherwise costs one page fault per 4 KiB, and the
+   * faults of both threads serialise in the kernel (measured: the CLV scoring phase of 1M
+   * customers did not scale from 1 to 2 threads). The hint is harmless where THP is off. */
+  int huge = rounded >= HUGE_ALLOC_MIN;
+  if (huge) rounded = (rounded + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+  void *p = aligned_alloc(huge ? HUGE_PAGE : STRATA_ALIGN, rounded);
+#ifdef MADV_HUGEPAGE
+  if (p != NULL && huge) madvise(p, rounded, MADV_HUGEPAGE);
+#endif
   if (p == NULL)
     return strata_fail(ctx, STRATA_ERR_NOMEM, "out of memory allocating %.2f GiB for %s",
                        (double)bytes / 1073741824.0, what);
