@@ -9,24 +9,6 @@
 #include "core/rng.h"
 #include "test_support.h"
 
-/* Gaussian blobs: `clusters` centres spread in a box, unit spread around them. */
-static strata_kmeans *fit(strata_ctx *ctx, strata_matrix *x, strata_kmeans_params *p) {
-  strata_kmeans *m = NULL;
-  if (strata_kmeans_fit(ctx, x, p, &m) != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
-  return m;
-}
-
-static void assert_same_model(const strata_kmeans *a, const strata_kmeans *b, int64_t n) {
-  size_t bytes =
-      (size_t)(strata_kmeans_k(a) * strata_kmeans_d(a)) * strata_dtype_size(strata_kmeans_dtype(a));
-  assert_memory_equal(strata_kmeans_centers(a), strata_kmeans_centers(b), bytes);
-  assert_memory_equal(strata_kmeans_labels(a), strata_kmeans_labels(b),
-                      (size_t)n * sizeof(int32_t));
-  assert_true(strata_kmeans_inertia(a) == strata_kmeans_inertia(b));
-  assert_int_equal(strata_kmeans_n_iter(a), strata_kmeans_n_iter(b));
-  assert_int_equal(strata_kmeans_converged(a), strata_kmeans_converged(b));
-}
-
 static void test_hamerly_equals_lloyd(void **state) {
   (void)state;
   const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
@@ -47,38 +29,38 @@ static void test_hamerly_equals_lloyd(void **state) {
         p.tol = 0; /* run to label convergence: the longest comparison */
         p.refine = 0;
         p.algorithm = STRATA_KMEANS_LLOYD;
-        strata_kmeans *lloyd = fit(ctx, &x, &p);
+        strata_kmeans *lloyd = test_kmeans_fit(ctx, &x, &p);
         p.algorithm = STRATA_KMEANS_HAMERLY;
-        strata_kmeans *hamerly = fit(ctx, &x, &p);
+        strata_kmeans *hamerly = test_kmeans_fit(ctx, &x, &p);
         assert_int_equal(strata_kmeans_algorithm_used(hamerly), STRATA_KMEANS_HAMERLY);
         assert_true(strata_kmeans_n_iter(lloyd) > 2);
-        assert_same_model(lloyd, hamerly, n);
+        test_assert_same_kmeans(lloyd, hamerly, n);
         p.algorithm = STRATA_KMEANS_YINYANG;
-        strata_kmeans *yinyang = fit(ctx, &x, &p);
+        strata_kmeans *yinyang = test_kmeans_fit(ctx, &x, &p);
         assert_int_equal(strata_kmeans_algorithm_used(yinyang), STRATA_KMEANS_YINYANG);
-        assert_same_model(lloyd, yinyang, n);
+        test_assert_same_kmeans(lloyd, yinyang, n);
         strata_kmeans_free(yinyang);
         /* Also when stopped by max_iter before convergence. */
         p.max_iter = 2;
         p.algorithm = STRATA_KMEANS_LLOYD;
-        strata_kmeans *l2 = fit(ctx, &x, &p);
+        strata_kmeans *l2 = test_kmeans_fit(ctx, &x, &p);
         p.algorithm = STRATA_KMEANS_HAMERLY;
-        strata_kmeans *h2 = fit(ctx, &x, &p);
-        assert_same_model(l2, h2, n);
+        strata_kmeans *h2 = test_kmeans_fit(ctx, &x, &p);
+        test_assert_same_kmeans(l2, h2, n);
         p.algorithm = STRATA_KMEANS_YINYANG;
-        strata_kmeans *y2 = fit(ctx, &x, &p);
-        assert_same_model(l2, y2, n);
+        strata_kmeans *y2 = test_kmeans_fit(ctx, &x, &p);
+        test_assert_same_kmeans(l2, y2, n);
         strata_kmeans_free(y2);
         /* And with the refinement jumps, which rerun the algorithm many times. */
         p.max_iter = 300;
         p.refine = 1;
-        strata_kmeans *h3 = fit(ctx, &x, &p);
+        strata_kmeans *h3 = test_kmeans_fit(ctx, &x, &p);
         p.algorithm = STRATA_KMEANS_LLOYD;
-        strata_kmeans *l3 = fit(ctx, &x, &p);
-        assert_same_model(l3, h3, n);
+        strata_kmeans *l3 = test_kmeans_fit(ctx, &x, &p);
+        test_assert_same_kmeans(l3, h3, n);
         p.algorithm = STRATA_KMEANS_YINYANG;
-        strata_kmeans *y3 = fit(ctx, &x, &p);
-        assert_same_model(l3, y3, n);
+        strata_kmeans *y3 = test_kmeans_fit(ctx, &x, &p);
+        test_assert_same_kmeans(l3, y3, n);
         strata_kmeans_free(y3);
         assert_true(strata_kmeans_inertia(h3) <= strata_kmeans_inertia(hamerly));
         strata_kmeans_free(h3);
@@ -107,11 +89,11 @@ static void test_same_result_for_any_thread_count(void **state) {
     strata_kmeans *models[3];
     for (int t = 0; t < 3; t++) {
       strata_ctx *ctx = test_ctx(t + 1);
-      models[t] = fit(ctx, &x, &p);
+      models[t] = test_kmeans_fit(ctx, &x, &p);
       strata_ctx_free(ctx);
     }
-    assert_same_model(models[0], models[1], n);
-    assert_same_model(models[0], models[2], n);
+    test_assert_same_kmeans(models[0], models[1], n);
+    test_assert_same_kmeans(models[0], models[2], n);
     for (int t = 0; t < 3; t++) strata_kmeans_free(models[t]);
   }
   free(data);
@@ -145,9 +127,9 @@ static void test_weights_equal_duplication(void **state) {
   p.weights = w;
   strata_matrix xw = {data, n, d, d, STRATA_F64};
   strata_matrix xd = {dup, m, d, d, STRATA_F64};
-  strata_kmeans *a = fit(ctx, &xw, &p);
+  strata_kmeans *a = test_kmeans_fit(ctx, &xw, &p);
   p.weights = NULL;
-  strata_kmeans *b = fit(ctx, &xd, &p);
+  strata_kmeans *b = test_kmeans_fit(ctx, &xd, &p);
   assert_int_equal(strata_kmeans_n_iter(a), strata_kmeans_n_iter(b));
   const double *ca = strata_kmeans_centers(a), *cb = strata_kmeans_centers(b);
   for (int64_t j = 0; j < k * d; j++) assert_true(fabs(ca[j] - cb[j]) <= 1e-9 * (1 + fabs(cb[j])));
@@ -179,7 +161,7 @@ static void test_empty_cluster_is_reseeded(void **state) {
   p.init_centers = init;
   for (int alg = STRATA_KMEANS_LLOYD; alg <= STRATA_KMEANS_YINYANG; alg++) {
     p.algorithm = (strata_kmeans_algorithm)alg;
-    strata_kmeans *m = fit(ctx, &x, &p);
+    strata_kmeans *m = test_kmeans_fit(ctx, &x, &p);
     const double *c = strata_kmeans_centers(m);
     assert_true(c[0] == 1.0 && c[1] == 10.5);
     const int32_t want[5] = {0, 0, 0, 1, 1};
@@ -200,7 +182,7 @@ static void test_predict_reproduces_labels(void **state) {
   strata_kmeans_params p;
   strata_kmeans_params_init(&p);
   p.k = 5;
-  strata_kmeans *m = fit(ctx, &x, &p);
+  strata_kmeans *m = test_kmeans_fit(ctx, &x, &p);
   int32_t *labels = malloc((size_t)n * sizeof *labels);
   double *dist = malloc((size_t)n * sizeof *dist);
   assert_int_equal(strata_kmeans_predict(ctx, m, &x, labels, dist), STRATA_OK);
@@ -312,7 +294,7 @@ static void test_franti_sets_centroid_index_zero(void **state) {
       strata_kmeans_params_init(&p);
       p.k = kgt;
       if (init) p.init = STRATA_KMEANS_INIT_KMEANS_PARALLEL;
-      strata_kmeans *model = fit(ctx, &m, &p);
+      strata_kmeans *model = test_kmeans_fit(ctx, &m, &p);
       const double *c = strata_kmeans_centers(model);
       int o1 = orphans(c, kgt, gt, kgt), o2 = orphans(gt, kgt, c, kgt);
       int ci = o1 > o2 ? o1 : o2;

@@ -192,12 +192,6 @@ static void test_kmeanspp_matches_reference(void **state) {
       }
 }
 
-static strata_kmeans *fit(strata_ctx *ctx, strata_matrix *x, strata_kmeans_params *p) {
-  strata_kmeans *m = NULL;
-  if (strata_kmeans_fit(ctx, x, p, &m) != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
-  return m;
-}
-
 static void test_kmeans_parallel_any_thread_count(void **state) {
   (void)state;
   const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
@@ -228,7 +222,7 @@ static void test_kmeans_parallel_any_thread_count(void **state) {
     strata_kmeans *models[2];
     for (int t = 0; t < 2; t++) {
       strata_ctx *ctx = test_ctx(t + 1);
-      models[t] = fit(ctx, &m, &p);
+      models[t] = test_kmeans_fit(ctx, &m, &p);
       strata_ctx_free(ctx);
     }
     assert_int_equal(strata_kmeans_init_used(models[0]), STRATA_KMEANS_INIT_KMEANS_PARALLEL);
@@ -261,7 +255,7 @@ static void test_kmeans_parallel_recovers_generating_centres(void **state) {
     p.seed = seed;
     p.refine = 0;
     p.init = STRATA_KMEANS_INIT_KMEANS_PARALLEL;
-    strata_kmeans *model = fit(ctx, &m, &p);
+    strata_kmeans *model = test_kmeans_fit(ctx, &m, &p);
     const double *c = strata_kmeans_centers(model);
     for (int j = 0; j < k; j++) {
       double best = INFINITY;
@@ -297,7 +291,7 @@ static void test_kmeans_parallel_repeated_rows(void **state) {
     strata_kmeans_params_init(&p);
     p.k = kk;
     p.init = STRATA_KMEANS_INIT_KMEANS_PARALLEL;
-    strata_kmeans *model = fit(ctx, &m, &p);
+    strata_kmeans *model = test_kmeans_fit(ctx, &m, &p);
     if (kk == distinct) assert_true(strata_kmeans_inertia(model) == 0.0);
     assert_true(isfinite(strata_kmeans_inertia(model)));
     strata_kmeans_free(model);
@@ -325,7 +319,7 @@ static void test_init_auto_rule_and_bad_parameters(void **state) {
     p.k = cases[c].k;
     p.max_iter = 2;
     p.refine = 0;
-    strata_kmeans *model = fit(ctx, &m, &p);
+    strata_kmeans *model = test_kmeans_fit(ctx, &m, &p);
     assert_int_equal(strata_kmeans_init_used(model), cases[c].want);
     strata_kmeans_free(model);
   }

@@ -9,12 +9,6 @@
 #include "core/rng.h"
 #include "test_support.h"
 
-static strata_kmeans *fit(strata_ctx *ctx, strata_matrix *x, strata_kmeans_params *p) {
-  strata_kmeans *m = NULL;
-  if (strata_kmeans_fit(ctx, x, p, &m) != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
-  return m;
-}
-
 static void test_minibatch_any_thread_count(void **state) {
   (void)state;
   const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
@@ -35,7 +29,7 @@ static void test_minibatch_any_thread_count(void **state) {
       strata_kmeans *models[3];
       for (int t = 0; t < 3; t++) {
         strata_ctx *ctx = test_ctx(t + 1);
-        models[t] = fit(ctx, &m, &p);
+        models[t] = test_kmeans_fit(ctx, &m, &p);
         strata_ctx_free(ctx);
       }
       assert_int_equal(strata_kmeans_algorithm_used(models[0]), STRATA_KMEANS_MINIBATCH);
@@ -71,11 +65,11 @@ static void test_minibatch_recovers_generating_centres(void **state) {
   strata_kmeans_params_init(&p);
   p.k = k;
   p.refine = 0;
-  strata_kmeans *exact = fit(ctx, &m, &p);
+  strata_kmeans *exact = test_kmeans_fit(ctx, &m, &p);
   for (uint64_t seed = 0; seed < 3; seed++) {
     p.seed = seed;
     p.algorithm = STRATA_KMEANS_MINIBATCH;
-    strata_kmeans *model = fit(ctx, &m, &p);
+    strata_kmeans *model = test_kmeans_fit(ctx, &m, &p);
     const double *c = strata_kmeans_centers(model);
     for (int j = 0; j < k; j++) {
       double best = INFINITY;
@@ -113,10 +107,10 @@ static void test_minibatch_reassigns_empty_centre(void **state) {
   p.init = STRATA_KMEANS_INIT_GIVEN;
   p.init_centers = init;
   p.batch_size = 256;
-  strata_kmeans *moved = fit(ctx, &m, &p);
+  strata_kmeans *moved = test_kmeans_fit(ctx, &m, &p);
   assert_true(fabs(((const double *)strata_kmeans_centers(moved))[4]) < 100.0);
   p.reassignment_ratio = 0.0;
-  strata_kmeans *stuck = fit(ctx, &m, &p);
+  strata_kmeans *stuck = test_kmeans_fit(ctx, &m, &p);
   assert_true(((const double *)strata_kmeans_centers(stuck))[4] == 1000.0);
   assert_true(strata_kmeans_inertia(moved) < strata_kmeans_inertia(stuck));
   strata_kmeans_free(moved);

@@ -47,17 +47,6 @@ static strata_kmeans *fit_stream(strata_ctx *ctx, const char *path, strata_kmean
   return m;
 }
 
-static void assert_same(const strata_kmeans *a, const strata_kmeans *b, int64_t n) {
-  size_t bytes =
-      (size_t)(strata_kmeans_k(a) * strata_kmeans_d(a)) * strata_dtype_size(strata_kmeans_dtype(a));
-  assert_memory_equal(strata_kmeans_centers(a), strata_kmeans_centers(b), bytes);
-  assert_memory_equal(strata_kmeans_labels(a), strata_kmeans_labels(b),
-                      (size_t)n * sizeof(int32_t));
-  assert_true(strata_kmeans_inertia(a) == strata_kmeans_inertia(b));
-  assert_int_equal(strata_kmeans_n_iter(a), strata_kmeans_n_iter(b));
-  assert_int_equal(strata_kmeans_converged(a), strata_kmeans_converged(b));
-}
-
 static void test_stream_equals_in_memory(void **state) {
   (void)state;
   const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
@@ -106,7 +95,7 @@ static void test_stream_equals_in_memory(void **state) {
         p.algorithm = threads == 1 ? STRATA_KMEANS_LLOYD : STRATA_KMEANS_AUTO;
         strata_kmeans *got = fit_stream(ctx, path, &p);
         assert_int_equal(strata_kmeans_algorithm_used(got), STRATA_KMEANS_LLOYD);
-        assert_same(want, got, n);
+        test_assert_same_kmeans(want, got, n);
         strata_kmeans_free(got);
         strata_ctx_free(ctx);
       }
@@ -138,7 +127,7 @@ static void test_stream_sampled_init(void **state) {
     models[t] = fit_stream(ctx, path, &p);
     strata_ctx_free(ctx);
   }
-  assert_same(models[0], models[1], n);
+  test_assert_same_kmeans(models[0], models[1], n);
   strata_ctx *ctx = test_ctx(2);
   strata_matrix m = {x, n, d, d, STRATA_F64};
   strata_kmeans *mem = NULL;

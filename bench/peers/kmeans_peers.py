@@ -1,7 +1,8 @@
 """Peers of `strata kmeans`, one per process (scikit-learn-intelex patches scikit-learn):
 
   kmeans_peers.py make FILE N D K SEED      blobs (float32) + initial centres into FILE
-  kmeans_peers.py PEER MODE FILE K ITERS    PEER: sklearn-lloyd, sklearn-elkan, sklearnex, faiss
+  kmeans_peers.py PEER MODE FILE K ITERS    PEER: sklearn-lloyd, sklearn-elkan, sklearnex, faiss,
+                                            faiss-full (default mode: all rows, no subsample)
                                             MODE: iter (given centres, ITERS iterations, tol 0)
                                                   default (each tool's default fit)
   kmeans_peers.py sgemm                     GFLOP/s of a large float32 matmul (numpy's BLAS)
@@ -76,7 +77,7 @@ def main():
         km.fit(x)
         seconds = time.perf_counter() - t
         centres, n_iter = km.cluster_centers_, int(km.n_iter_)
-    elif peer == "faiss":
+    elif peer.startswith("faiss"):
         import faiss
         version = "faiss " + faiss.__version__
         d = x.shape[1]
@@ -85,6 +86,12 @@ def main():
             km = faiss.Kmeans(d, k, niter=iters, max_points_per_centroid=10 ** 9, seed=0)
             t = time.perf_counter()
             km.train(x, init_centroids=init)
+        elif peer == "faiss-full":
+            # faiss's defaults (25 iterations, random init) on every row instead of its
+            # default subsample of 256 rows per centre: the like-for-like full fit.
+            km = faiss.Kmeans(d, k, seed=0, max_points_per_centroid=10 ** 9)
+            t = time.perf_counter()
+            km.train(x)
         else:
             km = faiss.Kmeans(d, k, seed=0)
             t = time.perf_counter()

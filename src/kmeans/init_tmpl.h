@@ -399,46 +399,10 @@ strata_status SFX(km_init_random)(const km_problem *p, uint64_t seed, T *centers
   SFX(key_job) job = {p, seed, key};
   STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 0, SFX(random_keys_block),
                                &job, NULL));
-  /* The k largest keys by a min-heap (ties: the lower row wins, so the order is total). */
-  int64_t size = 0;
-#define KM_LESS(a, b) (key[a] < key[b] || (key[a] == key[b] && (a) > (b)))
-  for (int64_t i = 0; i < p->n; i++) {
-    if (key[i] == -INFINITY) continue;
-    if (size < p->k) {
-      int64_t pos = size++;
-      heap[pos] = i;
-      while (pos > 0 && KM_LESS(heap[pos], heap[(pos - 1) / 2])) {
-        int64_t tmp = heap[pos];
-        heap[pos] = heap[(pos - 1) / 2];
-        heap[(pos - 1) / 2] = tmp;
-        pos = (pos - 1) / 2;
-      }
-    } else if (KM_LESS(heap[0], i)) {
-      heap[0] = i;
-      int64_t pos = 0;
-      for (;;) {
-        int64_t l = 2 * pos + 1, r = l + 1, m = pos;
-        if (l < size && KM_LESS(heap[l], heap[m])) m = l;
-        if (r < size && KM_LESS(heap[r], heap[m])) m = r;
-        if (m == pos) break;
-        int64_t tmp = heap[pos];
-        heap[pos] = heap[m];
-        heap[m] = tmp;
-        pos = m;
-      }
-    }
-  }
-#undef KM_LESS
+  int64_t size = km_top_keys(key, p->n, p->k, heap);
   STRATA_FAIL_IF(size < p->k, p->ctx, STRATA_ERR_DATA,
                  "random init needs k = %lld rows with positive weight, only %lld have one",
                  (long long)p->k, (long long)size);
-  /* Centres in row order, so that the result does not depend on the heap's layout. */
-  for (int64_t a = 1; a < size; a++)
-    for (int64_t b = a; b > 0 && heap[b - 1] > heap[b]; b--) {
-      int64_t tmp = heap[b];
-      heap[b] = heap[b - 1];
-      heap[b - 1] = tmp;
-    }
   for (int64_t j = 0; j < p->k; j++)
     memcpy(centers + j * p->d, x + heap[j] * p->ldx, (size_t)p->d * sizeof(T));
 cleanup:

@@ -7,6 +7,7 @@
 #include "core/driver.h"
 #include "core/rng.h"
 #include "kmeans/kmeans_internal.h"
+#include "kmeans/top_keys.h"
 
 #define KM_F32
 #include "kmeans/typed.h"

@@ -188,43 +188,10 @@ strata_status SFX(km_scores)(const km_problem *p, const int32_t *labels, int64_t
     for (int64_t i = 0; i < n; i++) heap[i] = i;
   } else {
     STRATA_TRY(strata_alloc(p->ctx, (size_t)n, sizeof(double), "silhouette keys", (void **)&key));
+    /* The smallest hashes are the largest negated keys (exact: below 2^53). */
     for (int64_t i = 0; i < n; i++)
-      key[i] = (double)(strata_rng_hash(seed, KM_STREAM_SILHOUETTE, (uint64_t)i) >> 11);
-      /* Max-heap of the s smallest keys (ties: the lower row is smaller). */
-#define KM_SC_LESS(a, b) (key[a] < key[b] || (key[a] == key[b] && (a) < (b)))
-    int64_t size = 0;
-    for (int64_t i = 0; i < n; i++) {
-      if (size < s) {
-        int64_t pos = size++;
-        heap[pos] = i;
-        while (pos > 0 && KM_SC_LESS(heap[(pos - 1) / 2], heap[pos])) {
-          int64_t tmp = heap[pos];
-          heap[pos] = heap[(pos - 1) / 2];
-          heap[(pos - 1) / 2] = tmp;
-          pos = (pos - 1) / 2;
-        }
-      } else if (KM_SC_LESS(i, heap[0])) {
-        heap[0] = i;
-        int64_t pos = 0;
-        for (;;) {
-          int64_t l = 2 * pos + 1, r = l + 1, m = pos;
-          if (l < size && KM_SC_LESS(heap[m], heap[l])) m = l;
-          if (r < size && KM_SC_LESS(heap[m], heap[r])) m = r;
-          if (m == pos) break;
-          int64_t tmp = heap[pos];
-          heap[pos] = heap[m];
-          heap[m] = tmp;
-          pos = m;
-        }
-      }
-    }
-#undef KM_SC_LESS
-    /* Row order, so that the result does not depend on the heap's layout. */
-    for (int64_t a = 1; a < s; a++) {
-      int64_t v = heap[a], b = a;
-      for (; b > 0 && heap[b - 1] > v; b--) heap[b] = heap[b - 1];
-      heap[b] = v;
-    }
+      key[i] = -(double)(strata_rng_hash(seed, KM_STREAM_SILHOUETTE, (uint64_t)i) >> 11);
+    km_top_keys(key, n, s, heap);
   }
   STRATA_TRY(
       strata_alloc(p->ctx, (size_t)s, (size_t)d * sizeof(T), "silhouette sample", (void **)&srows));

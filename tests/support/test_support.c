@@ -104,3 +104,20 @@ void *test_blobs(strata_dtype dtype, int64_t n, int64_t d, int clusters, double 
     free(centres);
   return x;
 }
+
+strata_kmeans *test_kmeans_fit(strata_ctx *ctx, strata_matrix *x, strata_kmeans_params *p) {
+  strata_kmeans *m = NULL;
+  if (strata_kmeans_fit(ctx, x, p, &m) != STRATA_OK) fail_msg("%s", strata_ctx_error(ctx));
+  return m;
+}
+
+void test_assert_same_kmeans(const strata_kmeans *a, const strata_kmeans *b, int64_t n) {
+  size_t bytes =
+      (size_t)(strata_kmeans_k(a) * strata_kmeans_d(a)) * strata_dtype_size(strata_kmeans_dtype(a));
+  assert_memory_equal(strata_kmeans_centers(a), strata_kmeans_centers(b), bytes);
+  assert_memory_equal(strata_kmeans_labels(a), strata_kmeans_labels(b),
+                      (size_t)n * sizeof(int32_t));
+  assert_true(strata_kmeans_inertia(a) == strata_kmeans_inertia(b));
+  assert_int_equal(strata_kmeans_n_iter(a), strata_kmeans_n_iter(b));
+  assert_int_equal(strata_kmeans_converged(a), strata_kmeans_converged(b));
+}

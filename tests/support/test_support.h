@@ -34,4 +34,10 @@ strata_ctx *test_ctx(int threads);
 void *test_blobs(strata_dtype dtype, int64_t n, int64_t d, int clusters, double spread,
                  uint64_t seed, double **truth);
 
+/* strata_kmeans_fit that fails the test with the context's message. */
+strata_kmeans *test_kmeans_fit(strata_ctx *ctx, strata_matrix *x, strata_kmeans_params *p);
+/* Two fits of n rows are the same bit for bit: centres, labels, inertia, iterations and the
+ * convergence flag. */
+void test_assert_same_kmeans(const strata_kmeans *a, const strata_kmeans *b, int64_t n);
+
 #endif
