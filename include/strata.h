@@ -370,6 +370,12 @@ typedef struct strata_kmeans_params {
   double reassignment_ratio;         /* mini-batch: centres lighter than this x the heaviest
                                         move to batch rows every 10 k rows; default 0.01,
                                         0 = off */
+  int64_t sample_rows;               /* > 0 and < n: fit (init, iterations, refinement,
+                                        n_init) on this many rows drawn uniformly by the seed,
+                                        with their weights, then assign every row to the
+                                        fitted centres (labels and inertia over all rows);
+                                        faiss trains on such a sample by default. 0 (default):
+                                        all rows. In-memory fits only */
 } strata_kmeans_params;
 
 /* Fills the defaults above (k = 8 as scikit-learn; set it). */

@@ -56,7 +56,7 @@ int cli_cmd_kmeans(int argc, char **argv, int argc_all, char **argv_all) {
   const char *init = "auto", *algorithm = "auto", *init_centers = NULL, *k_range = NULL;
   const char *select = "silhouette";
   int64_t k = 0, max_iter = 300, n_init = 1, init_rounds = 0, batch_size = 1024;
-  int64_t max_no_improvement = 10, silhouette_sample = 10000;
+  int64_t max_no_improvement = 10, silhouette_sample = 10000, sample_rows = 0;
   uint64_t seed = 0;
   double tol = 1e-4, oversampling = 0, reassignment_ratio = 0.01;
   int no_refine = 0;
@@ -107,6 +107,10 @@ int cli_cmd_kmeans(int argc, char **argv, int argc_all, char **argv_all) {
       {"seed", 's', CLI_UINT64, &seed, "S", "random seed (default 0)", 0, 0, 0, 0},
       {"weights", 0, CLI_STRING, &weights_path, "PATH", "sample weights dataset in the input file",
        0, 0, 0, 0},
+      {"sample", 0, CLI_INT, &sample_rows, "N",
+       "train on N rows drawn by the seed (as faiss does by default), then label every row "
+       "(default 0: train on all rows)",
+       0, 0, 1e12, 0},
       {"no-refine", 0, CLI_FLAG, &no_refine, NULL,
        "plain k-means: no non-local refinement jumps after convergence", 0, 0, 0, 0},
   };
@@ -173,6 +177,7 @@ int cli_cmd_kmeans(int argc, char **argv, int argc_all, char **argv_all) {
   p.batch_size = batch_size;
   p.max_no_improvement = (int)max_no_improvement;
   p.reassignment_ratio = reassignment_ratio;
+  p.sample_rows = sample_rows;
 
   strata_status st;
   double t0 = strata_now_seconds();

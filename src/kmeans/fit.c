@@ -286,7 +286,96 @@ static strata_status check_params(strata_ctx *ctx, const strata_kmeans_params *p
   }
   STRATA_FAIL_IF(params->init == STRATA_KMEANS_INIT_GIVEN && params->init_centers == NULL, ctx,
                  STRATA_ERR_USAGE, "k-means: init 'given' needs initial centres");
+  STRATA_FAIL_IF(params->sample_rows < 0, ctx, STRATA_ERR_USAGE,
+                 "k-means: sample_rows must be >= 0, got %lld", (long long)params->sample_rows);
+  STRATA_FAIL_IF(params->sample_rows > 0 && params->sample_rows < params->k, ctx,
+                 STRATA_ERR_USAGE, "k-means: a sample of %lld rows cannot hold k = %lld centres",
+                 (long long)params->sample_rows, (long long)params->k);
 cleanup:
+  return st;
+}
+
+/* m distinct rows of n, uniformly, in increasing order (Floyd's algorithm over a bitmap:
+ * m draws and an n / 64 word scan, instead of a key per row). Serial and seeded, so the
+ * sample does not depend on the thread count. */
+static strata_status draw_rows(strata_ctx *ctx, int64_t n, int64_t m, uint64_t seed,
+                               int64_t *rows) {
+  strata_status st = STRATA_OK;
+  uint64_t *taken = NULL;
+  const size_t words = (size_t)(n + 63) / 64;
+  STRATA_TRY(strata_calloc(ctx, words, sizeof *taken, "k-means sample bitmap", (void **)&taken));
+  strata_rng g;
+  strata_rng_init(&g, seed, KM_STREAM_SAMPLE, 0);
+  for (int64_t j = n - m; j < n; j++) {
+    uint64_t t = strata_rng_below(&g, (uint64_t)j + 1);
+    if (taken[t / 64] >> (t % 64) & 1) t = (uint64_t)j;
+    taken[t / 64] |= (uint64_t)1 << (t % 64);
+  }
+  int64_t r = 0;
+  for (size_t wd = 0; wd < words; wd++)
+    for (uint64_t bits = taken[wd]; bits != 0; bits &= bits - 1)
+      rows[r++] = (int64_t)(wd * 64) + __builtin_ctzll(bits);
+cleanup:
+  strata_free(taken);
+  return st;
+}
+
+/* strata_kmeans_fit with sample_rows: the fit on a seeded uniform sample, then one exact
+ * assignment of every row (labels, inertia). The sample keeps its rows' weights, so weights
+ * still act as duplicated rows within it (rows of weight 0 may be drawn and count for
+ * nothing). */
+static strata_status fit_on_sample(strata_ctx *ctx, const strata_matrix *x, const km_problem *p,
+                                   const strata_kmeans_params *params, strata_kmeans **out) {
+  strata_status st = STRATA_OK;
+  double *sample_w = NULL;
+  int64_t *rows = NULL;
+  void *sample = NULL;
+  int32_t *labels = NULL;
+  strata_kmeans *model = NULL;
+  const int64_t n = p->n, d = p->d, m = params->sample_rows;
+  const size_t esize = strata_dtype_size(p->dtype);
+  km_problem q = *p;
+  km_stage stage = stage_begin(&q, "sample");
+  STRATA_TRY(strata_alloc(ctx, (size_t)m, sizeof *rows, "k-means sample rows", (void **)&rows));
+  STRATA_TRY(draw_rows(ctx, n, m, params->seed, rows));
+  STRATA_TRY(strata_alloc(ctx, (size_t)m, (size_t)d * esize, "k-means sample", &sample));
+  for (int64_t r = 0; r < m; r++)
+    memcpy((char *)sample + (size_t)(r * d) * esize,
+           (const char *)p->x + (size_t)(rows[r] * p->ldx) * esize, (size_t)d * esize);
+  if (p->w != NULL) {
+    STRATA_TRY(
+        strata_alloc(ctx, (size_t)m, sizeof *sample_w, "k-means sample weights", (void **)&sample_w));
+    for (int64_t r = 0; r < m; r++) sample_w[r] = p->w[rows[r]];
+  }
+  stage_end(&q, &stage);
+
+  strata_kmeans_params sub = *params;
+  sub.sample_rows = 0;
+  sub.weights = sample_w;
+  strata_matrix sm = {sample, m, d, d, x->dtype};
+  STRATA_TRY(strata_kmeans_fit(ctx, &sm, &sub, &model));
+
+  stage = stage_begin(&q, "assign");
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *labels, "labels", (void **)&labels));
+  double inertia;
+  if (p->dtype == STRATA_F32)
+    STRATA_TRY(km_assign_f32(&q, model->centers, labels, NULL, &inertia));
+  else
+    STRATA_TRY(km_assign_f64(&q, model->centers, labels, NULL, &inertia));
+  stage_end(&q, &stage);
+  strata_free(model->labels);
+  model->labels = labels;
+  labels = NULL;
+  model->n = n;
+  model->inertia = inertia;
+  *out = model;
+  model = NULL;
+cleanup:
+  strata_free(rows);
+  strata_free(sample);
+  strata_free(sample_w);
+  strata_free(labels);
+  strata_kmeans_free(model);
   return st;
 }
 
@@ -303,6 +392,8 @@ strata_status strata_kmeans_fit(strata_ctx *ctx, const strata_matrix *x,
   STRATA_TRY(check_matrix(ctx, x));
   STRATA_TRY(check_params(ctx, params, x->n));
   STRATA_TRY(prepare(ctx, x, params->k, params->weights, &p));
+  if (params->sample_rows > 0 && params->sample_rows < x->n)
+    return fit_on_sample(ctx, x, &p, params, out);
   if (params->init == STRATA_KMEANS_INIT_GIVEN) {
     strata_matrix c = {(void *)params->init_centers, params->k, x->d, x->d, x->dtype};
     STRATA_TRY(strata_check_finite(ctx, &c, 0, "initial centres", "centres"));
@@ -470,6 +561,10 @@ strata_status strata_kmeans_fit_h5(strata_ctx *ctx, strata_h5_file *file, const 
   const strata_dataset_info *info = strata_h5_dataset_info(ds);
   const int64_t n = info->dims[0], d = info->dims[1], k = params->k;
   STRATA_TRY(check_params(ctx, params, n));
+  STRATA_FAIL_IF(params->sample_rows > 0 && params->sample_rows < n, ctx, STRATA_ERR_USAGE,
+                 "%s: %s does not fit the memory budget, so it is clustered out of core, "
+                 "which trains on every row (a training sample needs the data in memory)",
+                 strata_h5_path(file), dataset);
   STRATA_FAIL_IF(params->algorithm == STRATA_KMEANS_MINIBATCH, ctx, STRATA_ERR_USAGE,
                  "k-means: mini-batch reads rows at random and needs the data in memory; "
                  "out-of-core k-means runs exact Lloyd");

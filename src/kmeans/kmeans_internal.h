@@ -23,7 +23,8 @@ enum {
   KM_STREAM_PARALLEL = 105,
   KM_STREAM_MINIBATCH = 106,
   KM_STREAM_SILHOUETTE = 107,
-  KM_STREAM_REASSIGN = 108
+  KM_STREAM_REASSIGN = 108,
+  KM_STREAM_SAMPLE = 109 /* training sample (sample_rows) */
 };
 
 typedef struct km_problem {
