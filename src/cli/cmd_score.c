@@ -26,7 +26,10 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
       "Applies the model's features (CLV with its saved BG/NBD and Gamma-Gamma parameters),\n"
       "transforms and centres. Writes /segments/{account_id, label, name} and the shares, the\n"
       "population stability index against training and, with --revalidate, the adjusted Rand\n"
-      "index of a fresh k-means as attributes of /segments.",
+      "index of a fresh k-means as attributes of /segments. Accounts stream in blocks, read\n"
+      "ahead of the scoring by a reader thread; when /transactions is sorted by customer (as\n"
+      "`strata gen` writes it) each block reads only its customers' transactions, otherwise\n"
+      "the log is read whole and a note says why.",
       options,
       sizeof options / sizeof options[0],
       1,
@@ -75,6 +78,9 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
   cJSON_AddNumberToObject(run.result, "psi", scores.psi);
   cJSON_AddStringToObject(run.result, "verdict", scores.verdict);
   if (scores.revalidated) cJSON_AddNumberToObject(run.result, "refit_ari", scores.refit_ari);
+  cJSON_AddStringToObject(run.result, "transactions", scores.transactions);
+  if (scores.transactions_note[0])
+    cJSON_AddStringToObject(run.result, "transactions_note", scores.transactions_note);
   cJSON *segs = cJSON_AddArrayToObject(run.result, "segments");
   for (int64_t j = 0; j < model.k; j++) {
     cJSON *o = cJSON_CreateObject();
@@ -94,7 +100,9 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
     fprintf(text, "\npopulation stability index %.4f", scores.psi);
     if (scores.revalidated)
       fprintf(text, ", adjusted Rand index of a re-fit %.3f", scores.refit_ari);
-    fprintf(text, ": %s\nwrote %s\n", scores.verdict, out);
+    fprintf(text, ": %s\n", scores.verdict);
+    if (scores.transactions_note[0]) fprintf(text, "note: %s\n", scores.transactions_note);
+    fprintf(text, "wrote %s\n", out);
   }
   rc = cli_finish(&run);
   goto done;

@@ -36,30 +36,48 @@ strata_status strata_clv_run(strata_ctx *ctx, const int64_t *id, const int32_t *
                              const double *amount, int64_t m, const strata_clv_run_params *params,
                              const strata_clv_result *fitted, strata_clv_result **out) {
   strata_status st = STRATA_OK;
-  strata_clv_result *r = NULL;
-  strata_clv_suffstats *ss = NULL;
+  strata_clv_rfm *rfm = NULL;
   STRATA_FAIL_IF(params == NULL || out == NULL, ctx, STRATA_ERR_USAGE,
                  "strata_clv_run: params and out are required");
   *out = NULL;
   STRATA_FAIL_IF(!(params->unit_days > 0.0), ctx, STRATA_ERR_USAGE,
                  "time unit must be a positive number of days, got %g", params->unit_days);
+  strata_clv_rfm_params rp = params->rfm;
+  rp.freq_multiplier = fitted ? fitted->unit_days : params->unit_days;
+  STRATA_TRY(strata_clv_rfm_compute(ctx, id, day, amount, m, &rp, &rfm));
+  st = strata_clv_run_rfm(ctx, rfm, params, fitted, out);
+  rfm = NULL; /* owned by the result, or freed, whatever the outcome */
+cleanup:
+  strata_clv_rfm_free(rfm);
+  return st;
+}
+
+strata_status strata_clv_run_rfm(strata_ctx *ctx, strata_clv_rfm *rfm,
+                                 const strata_clv_run_params *params,
+                                 const strata_clv_result *fitted, strata_clv_result **out) {
+  strata_status st = STRATA_OK;
+  strata_clv_result *r = NULL;
+  strata_clv_suffstats *ss = NULL;
+  STRATA_FAIL_IF(rfm == NULL || params == NULL || out == NULL, ctx, STRATA_ERR_USAGE,
+                 "strata_clv_run_rfm: rfm, params and out are required");
+  *out = NULL;
   r = calloc(1, sizeof *r);
   STRATA_FAIL_IF(r == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for CLV results");
-  strata_clv_rfm_params rfm = params->rfm;
   r->unit_days = fitted ? fitted->unit_days : params->unit_days;
-  rfm.freq_multiplier = r->unit_days;
-  STRATA_TRY(strata_clv_rfm_compute(ctx, id, day, amount, m, &rfm, &r->rfm));
+  r->rfm = rfm;
+  rfm = NULL;
   const strata_clv_rfm *f = r->rfm;
+  const int have_amount = f->monetary != NULL;
   if (fitted) {
     r->counts = fitted->counts;
     r->spend = fitted->spend;
-    r->has_spend = fitted->has_spend && amount != NULL;
+    r->has_spend = fitted->has_spend && have_amount;
   } else {
     STRATA_TRY(strata_clv_suffstats_build(ctx, f->x, f->t_x, f->T, NULL, f->n, &ss));
     double t0 = strata_now();
     STRATA_TRY(strata_clv_fit_counts(ctx, params->model, ss, &params->fit, &r->counts));
     strata_phase_add(ctx, "fit purchases", strata_now() - t0);
-    if (params->spend && amount != NULL) {
+    if (params->spend && have_amount) {
       t0 = strata_now();
       STRATA_TRY(strata_clv_fit_spend(ctx, f->x, f->monetary, NULL, f->n, &params->fit, &r->spend));
       strata_phase_add(ctx, "fit spend", strata_now() - t0);
@@ -80,6 +98,7 @@ strata_status strata_clv_run(strata_ctx *ctx, const int64_t *id, const int32_t *
   *out = r;
   r = NULL;
 cleanup:
+  strata_clv_rfm_free(rfm);
   strata_clv_suffstats_free(ss);
   strata_clv_result_free(r);
   return st;

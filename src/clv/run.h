@@ -41,6 +41,13 @@ strata_status strata_clv_run(strata_ctx *ctx, const int64_t *id, const int32_t *
                              const double *amount, int64_t m, const strata_clv_run_params *params,
                              const strata_clv_result *fitted, strata_clv_result **out);
 
+/* The same from an RFM summary already made (e.g. assembled block by block with a fixed
+ * calibration_end and freq_multiplier = the time unit in days): takes ownership of `rfm`
+ * (stored in the result, or freed on failure). */
+strata_status strata_clv_run_rfm(strata_ctx *ctx, strata_clv_rfm *rfm,
+                                 const strata_clv_run_params *params,
+                                 const strata_clv_result *fitted, strata_clv_result **out);
+
 /* Writes the fitted models as attributes of `group` (created with the datasets, or an
  * existing group): model, params, se, loglik, n_obs, optimizer, unit_days, calibration_end,
  * and the spend model likewise with a spend_ prefix. */

@@ -3,3 +3,6 @@ find_library(STRATA_LIBCSV csv REQUIRED)
 find_path(STRATA_LIBCSV_INCLUDE csv.h REQUIRED)
 target_link_libraries(strata_lib PUBLIC ${STRATA_LIBCSV})
 target_include_directories(strata_lib SYSTEM PRIVATE ${STRATA_LIBCSV_INCLUDE})
+# The read-ahead thread of prefetch.c (glibc has pthreads in libc, others may not).
+find_package(Threads REQUIRED)
+target_link_libraries(strata_lib PUBLIC Threads::Threads)

@@ -22,6 +22,8 @@ typedef struct strata_feature_table {
   strata_clv_result *clv; /* NULL without CLV */
   double *values;         /* n x STRATA_VALUE_COLUMNS joined on the id, NULL without CLV */
   int64_t accounts_without_transactions, customers_without_account;
+  const char *transactions;    /* "streamed" (chunks of customers), "whole" or "none" */
+  char transactions_note[256]; /* why not streamed, for people ("" otherwise) */
 } strata_feature_table;
 
 #define STRATA_VALUE_COLUMNS 7
@@ -43,7 +45,11 @@ double strata_clv_value(const strata_clv_result *r, int64_t c, int v);
 
 /* Reads `in`. With use_clv and /transactions present, computes the value columns: with
  * `fitted` its CLV models are applied as they are (scoring), otherwise they are fitted with
- * `clv` (training). Accounts without transactions get zeros; duplicate account ids fail. */
+ * `clv` (training). Accounts without transactions get zeros; duplicate account ids fail.
+ * When /transactions is sorted by customer, the RFM summary is made chunk by chunk of
+ * customers while the next chunk is read (segment/txn_blocks.h): the same numbers, without
+ * holding the whole log in memory; otherwise the log is read whole and t->transactions_note
+ * says why. */
 strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use_clv,
                                         const strata_clv_run_params *clv,
                                         const strata_clv_result *fitted, strata_feature_table *t);

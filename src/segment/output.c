@@ -72,15 +72,31 @@ strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
       strata_h5_write_strings(ctx, w, "/segments/name", k, (const char *const *)s->profile->names));
   STRATA_TRY(write_profile(ctx, w, s->profile));
   {
-    const char *cols[3] = {"k", "inertia", "calinski_harabasz"};
-    double rows[STRATA_SEGMENT_MAX_K * 3];
+    /* Every score computed for every candidate k, and the criterion that chose. */
+    const char *cols[5] = {"k", "inertia", "calinski_harabasz", "silhouette", "davies_bouldin"};
+    const int64_t nc = s->has_silhouette ? 5 : 3;
+    double rows[STRATA_SEGMENT_MAX_K * 5];
     for (int64_t i = 0; i < s->n_k; i++) {
-      rows[i * 3] = (double)s->k_values[i];
-      rows[i * 3 + 1] = s->k_inertia[i];
-      rows[i * 3 + 2] = s->k_calinski[i];
+      double *r = rows + i * nc;
+      r[0] = (double)s->k_values[i];
+      r[1] = s->k_inertia[i];
+      r[2] = s->k_calinski[i];
+      if (s->has_silhouette) {
+        r[3] = s->k_silhouette[i];
+        r[4] = s->k_davies_bouldin[i];
+      }
     }
-    STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/k_selection", s->n_k, 3, cols, rows));
+    STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/k_selection", s->n_k, nc, cols, rows));
     STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/segments/k_selection", "rule", s->k_rule));
+    const char *criterion = s->k_criterion;
+    STRATA_TRY(
+        strata_h5_write_attr_string(ctx, w, "/segments/k_selection", "criterion", criterion));
+    STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/segments", "k_criterion", criterion));
+    if (s->has_silhouette) {
+      int64_t srows = s->silhouette_rows;
+      STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/segments/k_selection", "silhouette_rows",
+                                            &srows, 1));
+    }
   }
   int64_t k64 = k;
   STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/segments", "k", &k64, 1));

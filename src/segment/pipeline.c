@@ -19,6 +19,17 @@ enum { SEG_STREAM_SAMPLE = 301, SEG_STREAM_K_SAMPLE = 302 };
 /* Rows on which the number of segments is chosen: the Calinski-Harabasz index of a seeded
  * sample this large estimates the full base's closely, at a fraction of the fits' cost. */
 #define SEG_K_SAMPLE 200000
+/* Rows of the silhouette (O(s^2 d) per candidate k): the seeded sample of the k-means engine's
+ * scores, the size `strata kmeans --k-range` uses by default. */
+#define SEG_SILHOUETTE_SAMPLE 10000
+
+/* A candidate's score with the 3-5 preference applied: outside the band a k must score 15%
+ * higher (relative to its magnitude, so that negative silhouettes are handicapped too). */
+static double band_score(double score, int64_t k, int64_t k_lo, int64_t k_hi) {
+  int in_band = k >= 3 && k <= 5;
+  if (in_band || k_lo > 5 || k_hi < 3) return score;
+  return score >= 0 ? score * (1.0 / 1.15) : score * 1.15;
+}
 
 /* Up to `cap` row indices in increasing order, each row kept with probability cap / n by a
  * hash of (seed, stream, row): the same rows for any thread count. Returns the count. */
@@ -41,6 +52,7 @@ void strata_segment_params_init(strata_segment_params *p) {
   p->k = 0;
   p->k_min = 3;
   p->k_max = 8;
+  p->k_criterion = STRATA_K_CALINSKI_HARABASZ;
   p->n_init = 1; /* k-means' refinement jumps already escape poor local optima */
   p->seed = 0;
   p->sample = 4000;
@@ -132,6 +144,8 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   table.account_id = NULL;
   s->accounts_without_transactions = table.accounts_without_transactions;
   s->customers_without_account = table.customers_without_account;
+  s->transactions = table.transactions;
+  memcpy(s->transactions_note, table.transactions_note, sizeof s->transactions_note);
 
   /* ---- the features: named by --features, or every account column that is not nominal plus
    * the default value columns */
@@ -209,6 +223,9 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   if (k_hi > n) k_hi = n;
   int64_t chosen = -1;
   double best_score = -INFINITY;
+  const int by_silhouette = params->k == 0 && params->k_criterion == STRATA_K_SILHOUETTE;
+  s->has_silhouette = by_silhouette;
+  s->k_criterion = params->k ? "given" : by_silhouette ? "silhouette" : "calinski-harabasz";
   for (int64_t k = k_lo; k <= k_hi; k++) {
     kp.k = k;
     STRATA_TRY(strata_kmeans_fit(ctx, &zk, &kp, &fit));
@@ -216,12 +233,24 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     s->k_values[at] = k;
     s->k_inertia[at] = strata_kmeans_inertia(fit);
     s->k_calinski[at] = calinski_harabasz(zk.data, zk.n, dz, fit);
+    s->k_silhouette[at] = s->k_davies_bouldin[at] = NAN;
+    double score = s->k_calinski[at];
+    if (by_silhouette) {
+      double t1 = strata_now();
+      strata_cluster_scores cs;
+      STRATA_TRY(strata_kmeans_scores(ctx, &zk, strata_kmeans_labels(fit), k, SEG_SILHOUETTE_SAMPLE,
+                                      params->seed, &cs));
+      s->k_silhouette[at] = cs.silhouette;
+      s->k_davies_bouldin[at] = cs.davies_bouldin;
+      s->silhouette_rows = cs.silhouette_rows;
+      /* A sample holding one cluster has no silhouette: it never wins. */
+      score = isnan(cs.silhouette) ? -INFINITY : cs.silhouette;
+      strata_phase_add(ctx, "silhouette", strata_now() - t1);
+    }
     strata_progress(ctx, "choose k", (double)(k - k_lo + 1) / (double)(k_hi - k_lo + 1));
-    /* The business acts on 3-5 segments: outside that band a k must beat the best in-band
-     * score by 15% to be chosen. */
-    int in_band = k >= 3 && k <= 5;
-    double score = s->k_calinski[at] * (in_band || k_lo > 5 || k_hi < 3 ? 1.0 : 1.0 / 1.15);
-    if (score > best_score) {
+    /* The business acts on 3-5 segments. */
+    score = band_score(score, k, k_lo, k_hi);
+    if (chosen < 0 || score > best_score) {
       best_score = score;
       chosen = k;
       strata_kmeans_free(best);
@@ -231,12 +260,21 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     }
     fit = NULL;
   }
-  s->k_rule = params->k            ? "given by --k"
-              : zk.data != zm.data ? "largest Calinski-Harabasz index on a seeded sample of "
-                                     "200,000 accounts, with 3-5 segments preferred: a k outside "
-                                     "3-5 must score 15% higher"
-                                   : "largest Calinski-Harabasz index, with 3-5 segments "
-                                     "preferred: a k outside 3-5 must score 15% higher";
+  const int sampled = zk.data != zm.data;
+  s->k_rule = params->k ? "given by --k"
+              : by_silhouette
+                  ? (sampled ? "largest mean silhouette (exact on a seeded sample of 10,000 "
+                               "accounts) of k-means fitted on a seeded sample of 200,000 "
+                               "accounts, with 3-5 segments preferred: a k outside 3-5 must "
+                               "score 15% higher"
+                             : "largest mean silhouette (exact on a seeded sample of up to "
+                               "10,000 accounts), with 3-5 segments preferred: a k outside 3-5 "
+                               "must score 15% higher")
+              : sampled ? "largest Calinski-Harabasz index on a seeded sample of "
+                          "200,000 accounts, with 3-5 segments preferred: a k outside "
+                          "3-5 must score 15% higher"
+                        : "largest Calinski-Harabasz index, with 3-5 segments "
+                          "preferred: a k outside 3-5 must score 15% higher";
   s->k = chosen;
   const int64_t k = chosen;
   if (!kp.refine || zk.data != zm.data) {

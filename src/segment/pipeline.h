@@ -14,19 +14,26 @@
 
 #define STRATA_SEGMENT_MAX_K 64
 
+/* How k is chosen in the range. */
+typedef enum strata_k_criterion {
+  STRATA_K_CALINSKI_HARABASZ, /* largest Calinski-Harabasz index (default; O(n d) per k) */
+  STRATA_K_SILHOUETTE         /* largest mean silhouette of a seeded sample of rows */
+} strata_k_criterion;
+
 typedef struct strata_segment_params {
-  const char *features;      /* comma-separated feature names; NULL: the default set */
-  const char *categorical;   /* comma-separated nominal columns left out of the default set;
-                                NULL: the "categorical" attribute of /accounts/features */
-  int use_clv;               /* 1 (default): RFM + CLV from /transactions when present */
-  strata_log1p_mode log1p;   /* default AUTO */
-  strata_scale_mode scale;   /* default ZSCORE */
-  int64_t k;                 /* > 0: this many segments; 0: choose in [k_min, k_max] */
-  int64_t k_min, k_max;      /* default 3..8 */
-  int n_init;                /* default 3 */
-  uint64_t seed;             /* default 0 */
-  int64_t sample;            /* rows of the report's 2-D projection (default 4000) */
-  strata_clv_run_params clv; /* CLV models and horizons */
+  const char *features;           /* comma-separated feature names; NULL: the default set */
+  const char *categorical;        /* comma-separated nominal columns left out of the default set;
+                                     NULL: the "categorical" attribute of /accounts/features */
+  int use_clv;                    /* 1 (default): RFM + CLV from /transactions when present */
+  strata_log1p_mode log1p;        /* default AUTO */
+  strata_scale_mode scale;        /* default ZSCORE */
+  int64_t k;                      /* > 0: this many segments; 0: choose in [k_min, k_max] */
+  int64_t k_min, k_max;           /* default 3..8 */
+  strata_k_criterion k_criterion; /* default CALINSKI_HARABASZ */
+  int n_init;                     /* default 3 */
+  uint64_t seed;                  /* default 0 */
+  int64_t sample;                 /* rows of the report's 2-D projection (default 4000) */
+  strata_clv_run_params clv;      /* CLV models and horizons */
 } strata_segment_params;
 
 void strata_segment_params_init(strata_segment_params *p);
@@ -40,11 +47,18 @@ typedef struct strata_segmentation {
   strata_profile *profile; /* in the features' original units */
   strata_clv_result *clv;  /* NULL without transactions */
   int64_t accounts_without_transactions, customers_without_account;
+  const char *transactions;    /* "streamed", "whole" or "none" (features.h) */
+  char transactions_note[256]; /* why the log was read whole ("" otherwise) */
   /* choice of k */
   int64_t n_k;
   int64_t k_values[STRATA_SEGMENT_MAX_K];
   double k_inertia[STRATA_SEGMENT_MAX_K], k_calinski[STRATA_SEGMENT_MAX_K];
-  const char *k_rule; /* how k was chosen, for people */
+  /* with the silhouette criterion (has_silhouette), also its scores; NaN otherwise */
+  int has_silhouette;
+  double k_silhouette[STRATA_SEGMENT_MAX_K], k_davies_bouldin[STRATA_SEGMENT_MAX_K];
+  int64_t silhouette_rows; /* rows of the silhouette's seeded sample */
+  const char *k_criterion; /* "calinski-harabasz" or "silhouette" */
+  const char *k_rule;      /* how k was chosen, for people */
   /* segment tree: Ward on the centres weighted by segment sizes, SciPy layout (k-1) x 4 */
   double *linkage;
   /* 2-D projection of a seeded sample */

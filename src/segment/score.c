@@ -1,12 +1,16 @@
 /* Batch scoring and re-validation of a saved segmentation; see score.h. */
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
 #include "core/rng.h"
+#include "io/prefetch.h"
 #include "segment/agreement.h"
 #include "segment/score.h"
+#include "segment/txn_blocks.h"
 
 void strata_segment_model_release(strata_segment_model *m) {
   if (m == NULL) return;
@@ -74,6 +78,20 @@ void strata_segment_scores_release(strata_segment_scores *s) {
 }
 
 #define SCORE_BLOCK 65536
+/* Accounts per block when CLV is scored per block: each block runs the RFM summary and the
+ * scorer once (a few OpenMP regions, a cold (x, T) cache), which 2^18 accounts amortise; on 2
+ * loaded cores 2^16 doubled the CPU time of scoring. Memory is then about 2^18 accounts'
+ * transactions twice (read ahead) plus the summary's keys: ~300 MB at 10 per account. */
+#define SCORE_CLV_BLOCK 262144
+/* Columns of the read-ahead stream; the transaction columns only on the per-block path. */
+enum {
+  SCORE_COL_FEATURES,
+  SCORE_COL_IDS,
+  SCORE_COL_TXN_ID,
+  SCORE_COL_TXN_DAY,
+  SCORE_COL_TXN_AMOUNT,
+  SCORE_COLS
+};
 #define SCORE_REVALIDATION_SAMPLE 200000
 enum { SCORE_STREAM_SAMPLE = 401 };
 
@@ -116,6 +134,32 @@ static int64_t find_customer(const strata_clv_rfm *f, int64_t id) {
   return -1;
 }
 
+/* Value columns of a block of accounts from the block's own transactions: the scores of the
+ * saved models with the whole file's calibration end, as the whole-file path computes them.
+ * Amounts are checked here with the summary's message but the file's row numbers. */
+static strata_status block_clv(strata_ctx *ctx, const strata_segment_model *m,
+                               const strata_prefetch_block *blk, int32_t day_max,
+                               strata_clv_result **out) {
+  strata_status st = STRATA_OK;
+  *out = NULL;
+  const int64_t mt = blk->col_rows[SCORE_COL_TXN_ID], first = blk->col_row0[SCORE_COL_TXN_ID];
+  const int64_t *id = blk->col[SCORE_COL_TXN_ID];
+  const int32_t *day = blk->col[SCORE_COL_TXN_DAY];
+  const double *amount = blk->col[SCORE_COL_TXN_AMOUNT];
+  if (mt == 0) goto cleanup; /* no customer of the block bought anything */
+  for (int64_t i = 0; i < mt; i++)
+    STRATA_FAIL_IF(!(amount[i] >= 0.0 && amount[i] <= DBL_MAX), ctx, STRATA_ERR_DATA,
+                   "transaction row %lld (customer %lld): amount %g is %s", (long long)(first + i),
+                   (long long)id[i], amount[i],
+                   amount[i] < 0.0 ? "negative (refunds must be netted out before the RFM summary)"
+                                   : "not a finite number");
+  strata_clv_run_params p = m->clv_params;
+  if (p.rfm.calibration_end == STRATA_CLV_DAY_LAST) p.rfm.calibration_end = day_max;
+  STRATA_TRY(strata_clv_run(ctx, id, day, amount, mt, &p, &m->clv, out));
+cleanup:
+  return st;
+}
+
 strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *m, const char *in,
                                    strata_h5_writer *w, int revalidate, uint64_t seed,
                                    strata_segment_scores *out) {
@@ -123,17 +167,19 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   strata_h5_file *f = NULL;
   strata_h5_dataset *features = NULL, *ids = NULL;
   strata_transactions txn = {0};
-  strata_clv_result *clv = NULL;
+  strata_txn_blocks tb;
+  memset(&tb, 0, sizeof tb);
+  strata_clv_result *clv = NULL, *clv_block = NULL;
+  strata_prefetch *pf = NULL;
   char **names = NULL;
   feature_source *src = NULL;
-  void *block = NULL;
   double *raw = NULL, *z = NULL, *sample = NULL;
-  int64_t *block_ids = NULL;
-  int32_t *labels = NULL, *sample_labels = NULL;
+  int32_t *sample_labels = NULL;
   strata_kmeans *saved = NULL, *refit = NULL;
   memset(out, 0, sizeof *out);
   const strata_transform *t = m->transform;
   const int64_t dz = t->d_out;
+  int64_t block_rows = SCORE_BLOCK;
 
   STRATA_TRY(strata_h5_open(ctx, in, &f));
   STRATA_TRY(
@@ -153,31 +199,38 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   STRATA_FAIL_IF(ids && strata_h5_dataset_info(ids)->dims[0] != n, ctx, STRATA_ERR_DATA,
                  "%s: /accounts/id has %lld rows, /accounts/features %lld", in,
                  (long long)strata_h5_dataset_info(ids)->dims[0], (long long)n);
+  int per_block = 0;
+  out->transactions = "none";
   if (m->uses_clv) {
     STRATA_FAIL_IF(!strata_h5_exists(f, "/transactions/customer_id"), ctx, STRATA_ERR_DATA,
                    "%s: the model uses CLV features but /transactions is missing", in);
-    STRATA_TRY(strata_transactions_read(ctx, f, &txn));
-    STRATA_TRY(
-        strata_clv_run(ctx, txn.id, txn.day, txn.amount, txn.m, &m->clv_params, &m->clv, &clv));
-    strata_transactions_release(&txn);
+    double t0 = strata_now();
+    STRATA_TRY(strata_txn_blocks_probe(ctx, f, ids, n, SCORE_CLV_BLOCK, &tb));
+    strata_phase_add(ctx, "transaction layout", strata_now() - t0);
+    per_block = tb.grouped;
+    if (per_block) block_rows = SCORE_CLV_BLOCK;
+    out->transactions = per_block ? "per block" : "whole";
+    snprintf(out->transactions_note, sizeof out->transactions_note, "%s", tb.note);
+    if (!per_block) {
+      STRATA_TRY(strata_transactions_read(ctx, f, &txn));
+      STRATA_TRY(
+          strata_clv_run(ctx, txn.id, txn.day, txn.amount, txn.m, &m->clv_params, &m->clv, &clv));
+      strata_transactions_release(&txn);
+    }
   }
   src = calloc((size_t)t->d, sizeof *src);
   STRATA_FAIL_IF(src == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-  STRATA_TRY(map_features(ctx, t, names, da, clv != NULL, in, src));
+  STRATA_TRY(map_features(ctx, t, names, da, m->uses_clv, in, src));
 
   int64_t dn[1] = {n};
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/segments/account_id", STRATA_I64, 1, dn));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/segments/label", STRATA_I32, 1, dn));
   STRATA_TRY(strata_kmeans_from_centers(ctx, m->centers, m->k, dz, STRATA_F64, &saved));
-  const int64_t rows_max = n < SCORE_BLOCK ? n : SCORE_BLOCK;
-  const size_t esize = strata_dtype_size(info->dtype);
-  STRATA_TRY(strata_alloc(ctx, (size_t)(rows_max * da), esize, "account block", &block));
+  const int64_t rows_max = n < block_rows ? n : block_rows;
   STRATA_TRY(
       strata_alloc(ctx, (size_t)(rows_max * t->d), sizeof(double), "feature block", (void **)&raw));
   STRATA_TRY(
       strata_alloc(ctx, (size_t)(rows_max * dz), sizeof(double), "scaled block", (void **)&z));
-  STRATA_TRY(strata_alloc(ctx, (size_t)rows_max, sizeof(int64_t), "id block", (void **)&block_ids));
-  STRATA_TRY(strata_alloc(ctx, (size_t)rows_max, sizeof(int32_t), "label block", (void **)&labels));
   out->share = calloc((size_t)m->k, sizeof *out->share);
   STRATA_FAIL_IF(out->share == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
   /* Revalidation keeps a seeded Bernoulli sample of the scaled rows (bounded). */
@@ -189,21 +242,43 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     STRATA_TRY(strata_alloc(ctx, (size_t)cap, sizeof(int32_t), "revalidation labels",
                             (void **)&sample_labels));
   }
+
+  /* From here the reader thread owns the input file and the writer (prefetch.h): block b + 1
+   * is read and block b - 1's labels written while block b is scored. */
+  strata_prefetch_column cols[SCORE_COLS];
+  memset(cols, 0, sizeof cols);
+  cols[SCORE_COL_FEATURES] =
+      (strata_prefetch_column){features, info->dtype, NULL, in, "/accounts/features"};
+  cols[SCORE_COL_IDS] = (strata_prefetch_column){ids, STRATA_I64, NULL, NULL, NULL};
+  if (per_block) {
+    cols[SCORE_COL_TXN_ID] = (strata_prefetch_column){tb.id, STRATA_I64, tb.bounds, NULL, NULL};
+    cols[SCORE_COL_TXN_DAY] = (strata_prefetch_column){tb.day, STRATA_I32, tb.bounds, NULL, NULL};
+    cols[SCORE_COL_TXN_AMOUNT] = (strata_prefetch_column){
+        tb.amount, STRATA_F64, tb.bounds, strata_h5_path(f), "/transactions/amount"};
+  }
+  const strata_prefetch_output outs[2] = {{w, "/segments/account_id", STRATA_I64, 1},
+                                          {w, "/segments/label", STRATA_I32, 1}};
+  STRATA_TRY(strata_prefetch_start(ctx, cols, per_block ? SCORE_COLS : SCORE_COL_TXN_ID, outs, 2, n,
+                                   block_rows, &pf));
   int64_t m_sample = 0;
   double *counts = out->share;
   double t0 = strata_now();
-  for (int64_t row0 = 0; row0 < n; row0 += SCORE_BLOCK) {
-    int64_t rows = n - row0 < SCORE_BLOCK ? n - row0 : SCORE_BLOCK;
-    STRATA_TRY(strata_h5_dataset_read_rows(ctx, features, row0, rows, info->dtype, block));
-    strata_matrix view = {block, rows, da, da, info->dtype};
-    STRATA_TRY(strata_check_finite(ctx, &view, row0, in, "/accounts/features"));
-    if (ids) {
-      STRATA_TRY(strata_h5_dataset_read_rows(ctx, ids, row0, rows, STRATA_I64, block_ids));
-    } else {
-      for (int64_t i = 0; i < rows; i++) block_ids[i] = row0 + i;
+  for (;;) {
+    strata_prefetch_block *blk = NULL;
+    STRATA_TRY(strata_prefetch_next(ctx, pf, &blk));
+    if (blk == NULL) break;
+    const int64_t row0 = blk->row0, rows = blk->rows;
+    const void *block = blk->col[SCORE_COL_FEATURES];
+    const int64_t *block_ids = blk->col[SCORE_COL_IDS];
+    int32_t *labels = blk->out[1];
+    memcpy(blk->out[0], block_ids, (size_t)rows * sizeof(int64_t));
+    if (per_block) {
+      strata_clv_result_free(clv_block);
+      STRATA_TRY(block_clv(ctx, m, blk, tb.day_max, &clv_block));
     }
+    const strata_clv_result *values = per_block ? clv_block : clv;
     for (int64_t i = 0; i < rows; i++) {
-      int64_t c = clv ? find_customer(clv->rfm, block_ids[i]) : -1;
+      int64_t c = values ? find_customer(values->rfm, block_ids[i]) : -1;
       for (int64_t j = 0; j < t->d; j++) {
         double v;
         if (src[j].account_col >= 0)
@@ -211,7 +286,7 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
                   ? (double)((const float *)block)[i * da + src[j].account_col]
                   : ((const double *)block)[i * da + src[j].account_col];
         else
-          v = c >= 0 ? strata_clv_value(clv, c, src[j].value_col) : 0.0;
+          v = c >= 0 ? strata_clv_value(values, c, src[j].value_col) : 0.0;
         raw[i * t->d + j] = v;
       }
     }
@@ -222,8 +297,6 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     }
     strata_matrix zm = {z, rows, dz, dz, STRATA_F64};
     STRATA_TRY(strata_kmeans_predict(ctx, saved, &zm, labels, NULL));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/segments/account_id", row0, rows, block_ids));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/segments/label", row0, rows, labels));
     for (int64_t i = 0; i < rows; i++) {
       counts[labels[i]] += 1.0;
       if (m_sample < cap) {
@@ -238,6 +311,10 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     }
     strata_progress(ctx, "score", (double)(row0 + rows) / (double)n);
   }
+  st = strata_prefetch_finish(ctx, pf);
+  strata_prefetch_free(pf);
+  pf = NULL;
+  if (st != STRATA_OK) goto cleanup;
   strata_phase_add(ctx, "assign", strata_now() - t0);
   out->n = n;
   for (int64_t j = 0; j < m->k; j++) out->share[j] = counts[j] / (double)n;
@@ -260,18 +337,19 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     if (out->refit_ari < 0.8 && out->psi < 0.25) out->verdict = "structure changed";
   }
 cleanup:
+  /* The reader thread stops before the datasets it reads are closed. */
+  strata_prefetch_free(pf);
+  strata_txn_blocks_release(&tb);
   strata_h5_dataset_close(features);
   strata_h5_dataset_close(ids);
   strata_h5_close(f);
   strata_transactions_release(&txn);
   strata_clv_result_free(clv);
+  strata_clv_result_free(clv_block);
   free(names);
   free(src);
-  strata_free(block);
   strata_free(raw);
   strata_free(z);
-  strata_free(block_ids);
-  strata_free(labels);
   strata_free(sample);
   strata_free(sample_labels);
   strata_kmeans_free(saved);

@@ -30,12 +30,18 @@ typedef struct strata_segment_scores {
   int64_t revalidation_rows; /* rows of the seeded sample the re-fit ran on */
   double refit_ari;          /* adjusted Rand index of a fresh k-means with the same k */
   const char *verdict; /* "stable", "moderate drift", "significant drift", "structure changed" */
+  const char *transactions;    /* how CLV read /transactions: "per block", "whole" or "none" */
+  char transactions_note[256]; /* why not per block, for people ("" otherwise) */
 } strata_segment_scores;
 
 /* Scores the accounts of `in` and writes /segments/{account_id, label} to `w`, streaming the
- * accounts in row blocks: memory is bounded by the block, the model and (for CLV models) the
- * per-customer CLV table, whatever the number of accounts. Value columns come from the saved
- * CLV models applied to the file's /transactions; an account without transactions gets zeros.
+ * accounts in row blocks, each read (and its labels written) by a reader thread while the
+ * previous one is scored (io/prefetch.h). Value columns come from the saved CLV models applied
+ * to the file's /transactions; an account without transactions gets zeros. When /transactions
+ * is sorted by customer and /accounts/id ascends, each block reads only its own customers'
+ * transactions (segment/txn_blocks.h), so memory is bounded by the block and the model
+ * whatever the number of accounts and transactions; otherwise /transactions is read whole and
+ * out->transactions_note says why.
  * With `revalidate`, a seeded sample of up to 200,000 accounts is also clustered afresh (same
  * k) and compared with the assignment. */
 strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *m, const char *in,
