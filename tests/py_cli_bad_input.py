@@ -1,6 +1,7 @@
 """Every bad input gets the exit code of the contract, a message naming the culprit (file,
 dataset, row or flag), and leaves no output file: missing file, a file that is not HDF5,
-missing dataset, wrong rank, wrong type, zero rows, NaN or Inf in features, an unwritable
+missing dataset, wrong rank, wrong type, zero rows, NaN or Inf in features, a negative
+transaction amount, an unwritable
 output path, an existing output without --force, and an output that is the input itself.
 Fixtures are written with h5py (Debian's python3-h5py), independently of strata.
 
@@ -91,6 +92,14 @@ check(open(existing).read() == "keep me", "an existing output was modified witho
 before = open(p, "rb").read()
 expect(2, ["is the input file"], ["kmeans", "-k", "3", "--in", p, "--out", p, "--force"], None)
 check(open(p, "rb").read() == before, "the input was modified")
+
+# A transaction log with a refund left in: the CLV commands name the file, dataset, row and
+# customer.
+refund = fixture("refund.h5", transactions__customer_id=np.array([7, 7, 9, 9], dtype=np.int64),
+                 transactions__day=np.array([0, 5, 1, 9], dtype=np.int32),
+                 transactions__amount=np.array([3.0, 4.0, -2.5, 5.0]))
+expect(3, [refund, "/transactions/amount row 2 (customer 9) is -2.5: negative"],
+       ["clv", "fit", "--in", refund, "--out", out], out)
 
 # And the good file works, writing what DESIGN.md lists.
 r = expect(0, [], kmeans + ["--in", p, "--seed", "4"], None)

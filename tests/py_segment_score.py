@@ -93,15 +93,13 @@ cases = [
     (broken("nan-feature.h5", set_feature), f"/accounts/features row {row_acc}, column 1 is NaN"),
     (broken("nan-amount.h5", set_amount(np.nan)), f"/transactions/amount row {row_txn}, column 0 is NaN"),
     (broken("neg-amount.h5", set_amount(-1.0)),
-     f"transaction row {row_txn} (customer {acc[row_acc]}): amount -1 is negative"),
+     f"/transactions/amount row {row_txn} (customer {acc[row_acc]}) is -1: negative"),
 ]
 for src, want in cases:
     out = path("bad-out.h5")
     r = run("score", "--model", model, "--in", src, "--out", out)
-    # The summary's own check (negative amounts) names the row, as on the whole path; the
-    # reads name the file too.
-    names_file = src in r.stderr or want.startswith("transaction row")
-    check(r.returncode == 3 and want in r.stderr and names_file,
+    # Every message names the file, the dataset and the row.
+    check(r.returncode == 3 and want in r.stderr and src in r.stderr,
           f"{os.path.basename(src)}: exit {r.returncode}, {r.stderr!r}")
     check(not os.path.exists(out), f"{os.path.basename(src)}: no output")
 check(not [p for p in os.listdir(tmp) if ".tmp-" in p], "no temporary files left")

@@ -1,4 +1,5 @@
 /* One call from transactions to CLV scores, and the model's HDF5 form; see run.h. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,7 @@ strata_status strata_transactions_read(strata_ctx *ctx, strata_h5_file *f, strat
                                    (void **)&t->day));
   STRATA_TRY(strata_h5_read_vector(ctx, f, "/transactions/amount", STRATA_TYPES_ANY, t->m,
                                    STRATA_F64, (void **)&t->amount));
+  STRATA_TRY(strata_transactions_check_amounts(ctx, strata_h5_path(f), 0, t->id, t->amount, t->m));
 cleanup:
   strata_h5_dataset_close(ds);
   if (st != STRATA_OK) strata_transactions_release(t);
@@ -255,4 +257,18 @@ void strata_transactions_release(strata_transactions *t) {
   strata_buffer_free(t->day);
   strata_buffer_free(t->amount);
   memset(t, 0, sizeof *t);
+}
+
+strata_status strata_transactions_check_amounts(strata_ctx *ctx, const char *path,
+                                                int64_t first_row, const int64_t *id,
+                                                const double *amount, int64_t m) {
+  strata_status st = STRATA_OK;
+  for (int64_t i = 0; i < m; i++)
+    STRATA_FAIL_IF(!(amount[i] >= 0.0 && amount[i] <= DBL_MAX), ctx, STRATA_ERR_DATA,
+                   "%s: /transactions/amount row %lld (customer %lld) is %g: %s", path,
+                   (long long)(first_row + i), (long long)id[i], amount[i],
+                   amount[i] < 0.0 ? "negative (refunds must be netted out before the RFM summary)"
+                                   : "not a finite number");
+cleanup:
+  return st;
 }

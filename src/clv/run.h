@@ -73,6 +73,12 @@ typedef struct strata_transactions {
 /* Reads the three columns (integer ids and days of any width, amounts of any numeric type);
  * a missing or mis-shaped column fails naming it. Release with strata_transactions_release. */
 strata_status strata_transactions_read(strata_ctx *ctx, strata_h5_file *f, strata_transactions *t);
+/* Fails at the first amount that is negative or not finite, naming the file, the dataset
+ * /transactions/amount, the row (first_row + i) and the customer: the RFM summary would
+ * reject it later without knowing where it came from. */
+strata_status strata_transactions_check_amounts(strata_ctx *ctx, const char *path,
+                                                int64_t first_row, const int64_t *id,
+                                                const double *amount, int64_t m);
 void strata_transactions_release(strata_transactions *t);
 
 #endif

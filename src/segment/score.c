@@ -1,5 +1,4 @@
 /* Batch scoring and re-validation of a saved segmentation; see score.h. */
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,8 +135,8 @@ static int64_t find_customer(const strata_clv_rfm *f, int64_t id) {
 
 /* Value columns of a block of accounts from the block's own transactions: the scores of the
  * saved models with the whole file's calibration end, as the whole-file path computes them.
- * Amounts are checked here with the summary's message but the file's row numbers. */
-static strata_status block_clv(strata_ctx *ctx, const strata_segment_model *m,
+ * Amounts are checked here with the file's row numbers. */
+static strata_status block_clv(strata_ctx *ctx, const char *in, const strata_segment_model *m,
                                const strata_prefetch_block *blk, int32_t day_max,
                                strata_clv_result **out) {
   strata_status st = STRATA_OK;
@@ -147,12 +146,7 @@ static strata_status block_clv(strata_ctx *ctx, const strata_segment_model *m,
   const int32_t *day = blk->col[SCORE_COL_TXN_DAY];
   const double *amount = blk->col[SCORE_COL_TXN_AMOUNT];
   if (mt == 0) goto cleanup; /* no customer of the block bought anything */
-  for (int64_t i = 0; i < mt; i++)
-    STRATA_FAIL_IF(!(amount[i] >= 0.0 && amount[i] <= DBL_MAX), ctx, STRATA_ERR_DATA,
-                   "transaction row %lld (customer %lld): amount %g is %s", (long long)(first + i),
-                   (long long)id[i], amount[i],
-                   amount[i] < 0.0 ? "negative (refunds must be netted out before the RFM summary)"
-                                   : "not a finite number");
+  STRATA_TRY(strata_transactions_check_amounts(ctx, in, first, id, amount, mt));
   strata_clv_run_params p = m->clv_params;
   if (p.rfm.calibration_end == STRATA_CLV_DAY_LAST) p.rfm.calibration_end = day_max;
   STRATA_TRY(strata_clv_run(ctx, id, day, amount, mt, &p, &m->clv, out));
@@ -274,7 +268,7 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     memcpy(blk->out[0], block_ids, (size_t)rows * sizeof(int64_t));
     if (per_block) {
       strata_clv_result_free(clv_block);
-      STRATA_TRY(block_clv(ctx, m, blk, tb.day_max, &clv_block));
+      STRATA_TRY(block_clv(ctx, in, m, blk, tb.day_max, &clv_block));
     }
     const strata_clv_result *values = per_block ? clv_block : clv;
     for (int64_t i = 0; i < rows; i++) {

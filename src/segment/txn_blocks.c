@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <float.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
+#include "clv/run.h"
 #include "core/core.h"
 #include "io/prefetch.h"
 #include "segment/txn_blocks.h"
@@ -264,14 +264,8 @@ strata_status strata_txn_rfm_stream(strata_ctx *ctx, const char *path, const str
     const int64_t mc = blk->col_rows[0], first = blk->col_row0[0];
     const int64_t *id = blk->col[0];
     const double *amount = blk->col[2];
-    /* The summary's amount check, with the log's row numbers rather than the chunk's. */
-    for (int64_t i = 0; i < mc; i++)
-      STRATA_FAIL_IF(!(amount[i] >= 0.0 && amount[i] <= DBL_MAX), ctx, STRATA_ERR_DATA,
-                     "transaction row %lld (customer %lld): amount %g is %s",
-                     (long long)(first + i), (long long)id[i], amount[i],
-                     amount[i] < 0.0
-                         ? "negative (refunds must be netted out before the RFM summary)"
-                         : "not a finite number");
+    /* The log's row numbers rather than the chunk's. */
+    STRATA_TRY(strata_transactions_check_amounts(ctx, path, first, id, amount, mc));
     STRATA_TRY(strata_clv_rfm_compute(ctx, id, blk->col[1], amount, mc, &p, &part));
     STRATA_TRY(append_rfm(ctx, whole, &cap, part));
     strata_clv_rfm_free(part);
