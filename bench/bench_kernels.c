@@ -1,14 +1,18 @@
 /*
  * bench_kernels.c — micro-benchmark of the k-means assignment kernels, one thread.
  *
- * Usage: bench_kernels [n d k [f32|f64 [seconds]]]   (default 65536 16 64 f32 0.3)
+ * Usage: bench_kernels [n d k [f32|f64 [seconds [blobs]]]]   (default 65536 16 64 f32 0.3)
  *        bench_kernels crossover [f32|f64]            (GEMM vs packed kernels over a (k, d) grid)
  *
  * Prints the ISA, compiler and OpenBLAS configuration first (as every benchmark here must),
  * then per ISA the time per row and GFLOP/s of each kernel, counting 2 n k d flops per
  * assignment (the GEMM convention, so numbers compare with sgemm), next to a large sgemm
  * measured in the same run. "sqdist_argmin/lab" is the labels-only call (dist NULL) that a
- * Lloyd iteration makes. The data set is kept cache-resident unless n is raised: this
+ * Lloyd iteration makes. The data is uniform in [-1, 1]^d unless `blobs` is given: then k
+ * Gaussian blobs (centres uniform in [-10, 10]^d, sd 1.5, as bench/kmeans.sh's data) and k
+ * rows of them as the centres (as its initial centres), where the screens' certification
+ * rates are those of the k-means benchmark rather than of a worst case. Where the CPU has
+ * AVX512_BF16, "-f32scr" rows time the avx512 argmin without the bfloat16 screen. The data set is kept cache-resident unless n is raised: this
  * measures the kernels, not the memory system. Not run by ctest.
  */
 #include <cblas.h>
@@ -58,7 +62,35 @@ static void fill(void *p, int64_t count, int f64, uint64_t seed, uint32_t stream
   }
 }
 
-static void data_init(bench_data *b, int f64, int64_t n, int64_t d, int64_t k) {
+/* Blobs as bench/peers/kmeans_peers.py makes them, and k of their rows as centres. */
+static void fill_blobs(bench_data *b) {
+  const int64_t n = b->n, d = b->d, k = b->k;
+  double *mu = xalloc((size_t)(k * d) * sizeof(double));
+  for (int64_t i = 0; i < k * d; i++) {
+    strata_rng g;
+    strata_rng_init(&g, 7, 2, (uint64_t)i);
+    mu[i] = strata_rng_uniform(&g) * 20.0 - 10.0;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    strata_rng g;
+    strata_rng_init(&g, 7, 3, (uint64_t)i);
+    const int64_t j = (int64_t)(strata_rng_uniform(&g) * (double)k) % k;
+    for (int64_t t = 0; t < d; t++) {
+      const double v = mu[j * d + t] + 1.5 * strata_rng_normal(&g);
+      if (b->f64)
+        ((double *)b->x)[i * d + t] = v;
+      else
+        ((float *)b->x)[i * d + t] = (float)v;
+    }
+  }
+  const size_t es = b->f64 ? 8 : 4;
+  for (int64_t j = 0; j < k; j++)
+    memcpy((char *)b->c + (size_t)(j * d) * es, (char *)b->x + (size_t)((j * 7919) % n * d) * es,
+           (size_t)d * es);
+  free(mu);
+}
+
+static void data_init(bench_data *b, int f64, int64_t n, int64_t d, int64_t k, int blobs) {
   memset(b, 0, sizeof *b);
   b->f64 = f64;
   b->n = n;
@@ -69,6 +101,7 @@ static void data_init(bench_data *b, int f64, int64_t n, int64_t d, int64_t k) {
   b->c = xalloc((size_t)(k * d) * es);
   fill(b->x, n * d, f64, 1, 0);
   fill(b->c, k * d, f64, 1, 1);
+  if (blobs) fill_blobs(b);
   b->packed = xalloc((f64 ? strata_k_packed_len_f64(k, d) : strata_k_packed_len_f32(k, d)) * es);
   if (f64)
     strata_k_pack_centers_f64(k, d, b->c, d, b->packed);
@@ -205,7 +238,7 @@ static int crossover(int f64) {
   for (size_t ik = 0; ik < sizeof ks / sizeof ks[0]; ik++) {
     for (size_t id = 0; id < sizeof ds / sizeof ds[0]; id++) {
       bench_data b;
-      data_init(&b, f64, 16384, ds[id], ks[ik]);
+      data_init(&b, f64, 16384, ds[id], ks[ik], 0);
       double tdot = time_kernel(kt, &b, K_DOT, 0.05);
       double tdir = time_kernel(kt, &b, K_DIRECT, 0.05);
       double tg = time_kernel(kt, &b, K_GEMM, 0.05);
@@ -231,15 +264,16 @@ int main(int argc, char **argv) {
   int64_t k = argc > 3 ? atoll(argv[3]) : 64;
   int f64 = argc > 4 && strcmp(argv[4], "f64") == 0;
   double seconds = argc > 5 ? atof(argv[5]) : 0.3;
+  int blobs = argc > 6 && strcmp(argv[6], "blobs") == 0;
   if (n < 1 || d < 1 || k < 1) {
     fprintf(stderr, "usage: bench_kernels [n d k [f32|f64 [seconds]]] | crossover [f32|f64]\n");
     return 2;
   }
   header(f64);
   bench_data b;
-  data_init(&b, f64, n, d, k);
-  printf("# n %lld d %lld k %lld %s; GFLOP/s counts 2 n k d\n", (long long)n, (long long)d,
-         (long long)k, f64 ? "float64" : "float32");
+  data_init(&b, f64, n, d, k, blobs);
+  printf("# n %lld d %lld k %lld %s, %s; GFLOP/s counts 2 n k d\n", (long long)n, (long long)d,
+         (long long)k, f64 ? "float64" : "float32", blobs ? "blobs" : "uniform");
   for (int isa = STRATA_ISA_REF; isa < STRATA_ISA_COUNT; isa++) {
     const strata_kernels *kt = strata_kernels_for((strata_isa)isa);
     if (kt == NULL) continue;
@@ -255,8 +289,18 @@ int main(int argc, char **argv) {
       }
       double t = time_kernel(kt, bp, w, isa == STRATA_ISA_REF ? 0.05 : seconds);
       double flops = 2.0 * (double)bp->n * (double)k * (double)d;
-      printf("%-7s %-18s %9.2f ns/row  %7.1f GFLOP/s\n", kt->name, kernel_names[w],
+      printf("%-7s %-24s %9.2f ns/row  %7.1f GFLOP/s\n", kt->name, kernel_names[w],
              t / (double)bp->n * 1e9, flops / t * 1e-9);
+    }
+    if (isa == STRATA_ISA_AVX512 && !f64 && strata_isa_bf16()) {
+      strata_kernels plain = *kt;
+      plain.sqdist_argmin_f32 = strata_k_sqdist_argmin_f32_avx512;
+      for (int w = K_DIRECT; w <= K_LABELS; w++) {
+        double t = time_kernel(&plain, &b, w, seconds);
+        printf("%-7s %-24s %9.2f ns/row  %7.1f GFLOP/s\n", kt->name,
+               w == K_DIRECT ? "sqdist_argmin-f32scr" : "sqdist_argmin/lab-f32scr",
+               t / (double)b.n * 1e9, 2.0 * (double)b.n * (double)k * (double)d / t * 1e-9);
+      }
     }
   }
   data_free(&b);

@@ -51,8 +51,12 @@
  * 5 max ||c||^2)); the distances are then the direct chain to the chosen centres, and rows
  * that fail the bound (near ties, uncentred data) are recomputed with the direct form. So
  * their outputs are the direct form's bit for bit; only the speed depends on the data (the
- * derivation and the measurements are in kmeans_avx512.c). The reference and AVX2 compute the
- * direct form straight.
+ * derivation and the measurements are in kmeans_avx512.c). On CPUs with AVX512_BF16 the float
+ * argmin (sqdist_argmin_f32 of the avx512 table) puts a bfloat16 dot-form screen in front
+ * (VDPBF16PS: two multiply-adds per lane and instruction), with a bound widened for bfloat16
+ * rounding; a row it leaves between two centres is settled by the direct distances to both,
+ * the rest go to the float screen, so the outputs are again the direct form's bit for bit.
+ * The reference and AVX2 compute the direct form straight.
  *
  * Ties resolve to the lowest centre index in every kernel and every variant. Inputs must be
  * finite (strata_check_finite rejects NaN and infinities upstream); with a NaN the label is
@@ -344,5 +348,16 @@ const char *strata_kernels_isa_name(void);
 STRATA_K_DECLARE(ref)
 STRATA_K_DECLARE(avx2)
 STRATA_K_DECLARE(avx512)
+
+/* sqdist_argmin_f32 of the avx512 table on CPUs that also have AVX512_BF16 (Zen 4, Cooper
+ * Lake, Sapphire Rapids): a bfloat16 screen in front of the float one, the same outputs bit
+ * for bit (kmeans_avx512.c). Only call it when strata_isa_bf16() says so. */
+void strata_k_sqdist_argmin_f32_avx512bf16(int64_t n, int64_t d, int64_t k,
+                                           const float *restrict x, int64_t ldx,
+                                           const float *restrict packed,
+                                           int32_t *restrict label, float *restrict dist);
+/* 1 when the CPU and OS run AVX-512 and AVX512_BF16: the avx512 table then uses the kernel
+ * above. */
+int strata_isa_bf16(void);
 
 #endif

@@ -266,6 +266,362 @@ KA_ALWAYS_INLINE void ka_transpose_f64(const __m512d *in, __m512d *out) {
 #define L(name) name##_f64
 #define SFX(name) name##_f64_avx512
 #include __FILE__
+#undef STRATA_KAVX512_PASS
+#undef T
+#undef W
+#undef RT
+#undef VT
+#undef TINF
+#undef FMA
+#undef VEC
+#undef MASK
+#undef VLOAD
+#undef VLOADA
+#undef VSTOREA
+#undef VSTORE
+#undef VSET1
+#undef VZERO
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VFMA
+#undef VMIN
+#undef VMAX
+#undef VCMP
+#undef VMASKMOV
+#undef VMASKLOAD
+#undef VMASKSTORE
+#undef VREDMIN
+#undef VREDMAX
+#undef IVEC
+#undef IIOTA
+#undef IADDJ
+#undef IZERO
+#undef IMASKMOV
+#undef IREDMIN_MASK
+#undef ICMPEQ_J
+#undef TAILMASK
+#undef JVEC
+#undef JSET1
+#undef JZERO
+#undef JMASKMOV
+#undef JMASKSTORE
+#undef TRANSPOSE
+#undef JSTORE
+#undef JLOAD
+#undef JSRLI
+#undef JCMPEQ
+#undef PIDX
+#undef LIDX
+#undef PERM2
+#undef KA_PAIR_SHIFT
+#undef KA_UNIT
+#undef KA_TINY
+#undef L
+#undef SFX
+
+/* ---- float labels through a bfloat16 screen (CPUs with AVX512_BF16, e.g. Zen 4, Cooper Lake
+ * and Sapphire Rapids; dispatch.c puts it in the table only there).
+ *
+ * Why: VDPBF16PS does two multiply-adds per float lane in the slot of one FMA, so a dot-form
+ * sweep over bfloat16 copies of the rows and centres costs about half of the float sweep
+ * (sqdist_argmin at d = 16, k = 64 is FMA-bound). Its scores are coarse, so they only screen,
+ * like the float dot form in tdrive_screen, with a wider bound:
+ *
+ * Bound. x~ and c~, rounded to nearest to bfloat16 (8 significant bits, u_b = 2^-8), differ
+ * from x and c by at most u_b |x_t| (|c_t|) per element, plus 2^-126 where inputs or
+ * products are flushed; so |x~.c~ - x.c| <= (2 u_b + u_b^2) |x| |c| (Cauchy-Schwarz) plus
+ * terms below 2^-100 (|x| + |c| + 1). The float accumulation from the bias is a chain of d + 1
+ * terms, one rounding per step (VDPBF16PS rounds to nearest, whatever MXCSR says), bounded as
+ * the float dot form's with |x~| |c~| <= 1.008 |x| |c|, which tdrive_screen's tau covers with
+ * its factor-2 slack. Hence a row whose bfloat16 best score leads the runner-up by more than
+ *     tau + 2.5 (2^-7 + 2^-16) (|x| + 2^-100) (max |c| + 2^-100)
+ * (tau as in tdrive_screen; 2.5 = the two scores' errors times 1.25, for the rounding of the
+ * bound itself) has the direct kernel's argmin as its label, with no tie. Its distance, when
+ * asked for, is the direct chain to that centre (L(verify)), bit for bit the kernel's. Rows
+ * that fail (near ties: on the benchmark blobs about 10 % of the rows, mostly in blobs that
+ * hold two centres) are gathered and go through the float screen, and from there the rows
+ * it cannot certify through the direct form: the outputs are the direct kernel's bit for bit,
+ * whatever the screens decide. When more than half of the rows fail, the rest of the call
+ * runs the float screen straight.
+ *
+ * Measured (Zen 4, one thread, ns per row, labels only / with distances, against the float
+ * screen alone): d = 16, k = 64, the benchmark blobs with the centres of Lloyd's 5th
+ * iteration: 16.4 / 17.7 vs 22.0 / 23.4 (3 % of the rows to the float screen, about 10 %
+ * settled between two candidates); the same blobs with their true centres: 13.0 / 14.5;
+ * bench_kernels' blobs with rows as centres: 18.4 / 19.8 vs 22.1 / 23.5. In `strata kmeans`
+ * (10 Lloyd iterations at 1M x 16 x 64, one thread, CPU time of the iterations) -25 %, and at
+ * 1M x 32 x 256 -35 to -40 %. The index bits replace a compare per (row vector, centre), which
+ * takes an FMA slot on Zen 4; 4 centres per tile beat 2 and 8. */
+#define KB_PAIRS_MAX 8192 /* bfloat16 pairs of converted centres (stack buffer, 32 KB) */
+#define KB_TB (KA_TR * 16)
+#ifndef KB_TC
+#define KB_TC 4 /* centres per bfloat16 tile (divides 16) */
+#endif
+#define KB_TARGET __attribute__((target("avx512bf16")))
+
+/* Pairs of bfloat16 (lo from `lo`, hi from `hi`) in each 32-bit lane, as VDPBF16PS reads. */
+KB_TARGET KA_ALWAYS_INLINE __m512i kb_pair(__m512 lo, __m512 hi) {
+  /* Word 2 w takes word w (lo), word 2 w + 1 takes word 16 + w (hi). */
+#define KB_W2(w) ((w) | (16 + (w)) << 16)
+  const __m512i idx = _mm512_setr_epi32(KB_W2(0), KB_W2(1), KB_W2(2), KB_W2(3), KB_W2(4), KB_W2(5),
+                                        KB_W2(6), KB_W2(7), KB_W2(8), KB_W2(9), KB_W2(10),
+                                        KB_W2(11), KB_W2(12), KB_W2(13), KB_W2(14), KB_W2(15));
+#undef KB_W2
+  return _mm512_permutexvar_epi16(idx, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+}
+
+/* One tile: KA_TR row vectors (pairs at xb, KA_TR vectors per pair) against KA_TC centres of
+ * the panel whose dot biases are at bias and pairs at cb (16 lanes per pair). The three best
+ * scores of each row lane are kept by value alone: the centre index replaces the low `bits`
+ * of each score's significand (one bit-select, where a compare into a mask register would
+ * take an FMA slot), so min/max carry the index along; the bound allows for the change. A
+ * padding lane's score is -inf, which becomes a NaN: the operand order makes min/max drop it
+ * (VMINPS/VMAXPS return the second operand when either is a NaN). */
+KB_TARGET KA_ALWAYS_INLINE void kb_ttile(const int64_t dp, const __m512i *restrict xb,
+                                         const float *restrict bias, const uint32_t *restrict cb,
+                                         const int64_t w0, const int64_t j0, const __m512i keep,
+                                         __m512 *b1, __m512 *b2, __m512 *b3) {
+  __m512 acc[KA_TR][KB_TC];
+#pragma GCC unroll 16
+  for (int c = 0; c < KB_TC; c++) {
+    const __m512 bv = _mm512_set1_ps(bias[w0 + c]);
+#pragma GCC unroll 8
+    for (int r = 0; r < KA_TR; r++) acc[r][c] = bv;
+  }
+  for (int64_t tp = 0; tp < dp; tp++) {
+    __m512i xv[KA_TR];
+#pragma GCC unroll 8
+    for (int r = 0; r < KA_TR; r++) xv[r] = _mm512_load_si512(xb + tp * KA_TR + r);
+#pragma GCC unroll 16
+    for (int c = 0; c < KB_TC; c++) {
+      const __m512i cv = _mm512_set1_epi32((int)cb[tp * 16 + w0 + c]);
+#pragma GCC unroll 8
+      for (int r = 0; r < KA_TR; r++)
+        acc[r][c] = _mm512_dpbf16_ps(acc[r][c], (__m512bh)xv[r], (__m512bh)cv);
+    }
+  }
+#pragma GCC unroll 16
+  for (int c = 0; c < KB_TC; c++) {
+    __m512i jv = _mm512_set1_epi32((int)(j0 + c));
+    __asm__("" : "+v"(jv)); /* as in L(ttile) */
+#pragma GCC unroll 8
+    for (int r = 0; r < KA_TR; r++) {
+      /* (a & keep) | j */
+      const __m512 a = _mm512_castsi512_ps(
+          _mm512_ternarylogic_epi32(_mm512_castps_si512(acc[r][c]), keep, jv, 0xea));
+      const __m512 t1 = _mm512_min_ps(b1[r], a);
+      b1[r] = _mm512_max_ps(a, b1[r]);
+      const __m512 t2 = _mm512_min_ps(b2[r], t1);
+      b2[r] = _mm512_max_ps(t1, b2[r]);
+      b3[r] = _mm512_max_ps(t2, b3[r]);
+    }
+  }
+}
+
+/* Gathered rows that the bfloat16 screen left undecided, for the float screen. */
+typedef struct kb_pending {
+  float x[KB_TB * KA_TDMAX] __attribute__((aligned(64)));
+  int64_t row[KB_TB];
+  int m;
+} kb_pending;
+
+static void kb_flush(kb_pending *pd, const int64_t d, const int64_t k, const float *restrict packed,
+                     int32_t *restrict label, float *restrict dist) {
+  int32_t lab[KB_TB];
+  float dd[KB_TB];
+  /* A short remainder (the end of a call) through the row tiles: the rows-in-lanes sweep
+   * costs a full block whatever its fill. */
+  if (pd->m >= KB_TB / 2)
+    tdrive_screen_f32(0, pd->m, d, k, pd->x, d, packed, lab, dist != NULL ? dd : NULL, NULL);
+  else
+    drive_f32(KA_FORM_DIRECT, KA_MODE_BEST1, pd->m, d, k, pd->x, d, NULL, packed, lab,
+              dist != NULL ? dd : NULL, NULL, NULL, 0);
+  for (int r = 0; r < pd->m; r++) {
+    label[pd->row[r]] = lab[r];
+    if (dist != NULL) dist[pd->row[r]] = dd[r];
+  }
+  pd->m = 0;
+}
+
+KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t k,
+                                const float *restrict x, const int64_t ldx,
+                                const float *restrict packed, int32_t *restrict label,
+                                float *restrict dist) {
+  float buf[KA_TDMAX * KB_TB] __attribute__((aligned(64)));
+  __m512i xb[KA_TDMAX / 2 * KA_TR];
+  uint32_t cb[KB_PAIRS_MAX] __attribute__((aligned(64)));
+  kb_pending pd;
+  pd.m = 0;
+  const int64_t np = (k + 15) / 16, pstride = (d + 2) * 16, dp = (d + 1) / 2;
+  int bits = 1;
+  while (((int64_t)1 << bits) < k) bits++;
+  const __m512i keep = _mm512_set1_epi32((int)~((1u << bits) - 1u));
+  const __m512i imask = _mm512_set1_epi32((int)((1u << bits) - 1u));
+  float c2max = 0;
+  for (int64_t p = 0; p < np; p++) {
+    const float *pan = packed + p * pstride + 32;
+    for (int64_t tp = 0; tp < dp; tp++) {
+      const __m512 lo = _mm512_loadu_ps(pan + 2 * tp * 16);
+      const __m512 hi =
+          2 * tp + 1 < d ? _mm512_loadu_ps(pan + (2 * tp + 1) * 16) : _mm512_setzero_ps();
+      _mm512_store_si512(cb + (p * dp + tp) * 16, kb_pair(lo, hi));
+    }
+  }
+  for (int64_t j = 0; j < k; j++) {
+    const float nn = -2.0f * packed[(j / 16) * pstride + 16 + j % 16];
+    if (nn > c2max) c2max = nn;
+  }
+  /* tau = the float screen's + bfloat16 rounding + index bits, each x 1.25 (see above):
+   *   6 g X2 + 10 g C2 + (d + 2) 2^-100                                    (float screen)
+   * + 2.5 (2^-7 + 2^-16) |x| |C|                                           (bfloat16 inputs)
+   * + 2 x 1.25 x 2^(bits - 23) (1.02 |x| |C| + 0.51 C2) + 2^(bits - 140)   (index bits: each
+   *   score moves by less than 2^bits ulps, |score| <= 1.02 |x| |C| + 0.51 C2 + tiny),
+   * with |x| and |C| rounded up by 2^-100 against underflow. */
+  const float g = (float)(d + 2) * 0x1.0p-24f;
+  const float ib = 1.3f * ldexpf(1.0f, bits - 22);
+  const float cabs = sqrtf(c2max) + 0x1.0p-100f;
+  const __m512 k3 = _mm512_set1_ps(6.0f * g);
+  const __m512 kc = _mm512_set1_ps(10.0f * g * c2max + ib * c2max + ldexpf(1.0f, bits - 140) +
+                                   (float)(d + 2) * 0x1.0p-100f);
+  const __m512 kb = _mm512_set1_ps((2.5f * (0x1.0p-7f + 0x1.0p-16f) + ib) * cabs);
+  const __m512 vinf = _mm512_set1_ps(HUGE_VALF), c2v = _mm512_set1_ps(c2max);
+  int64_t n_seen = 0, n_bad = 0, i0 = 0;
+  for (; i0 < n; i0 += KB_TB) {
+    if (n_seen >= 4 * KB_TB && 2 * n_bad > n_seen) break; /* the float screen does better */
+    const int nr = n - i0 < KB_TB ? (int)(n - i0) : KB_TB;
+    tload_f32(x + i0 * ldx, ldx, nr, d, buf);
+    for (int64_t tp = 0; tp < dp; tp++)
+      for (int r = 0; r < KA_TR; r++) {
+        const __m512 lo = _mm512_load_ps(buf + 2 * tp * KB_TB + r * 16);
+        const __m512 hi = 2 * tp + 1 < d ? _mm512_load_ps(buf + (2 * tp + 1) * KB_TB + r * 16)
+                                         : _mm512_setzero_ps();
+        xb[tp * KA_TR + r] = kb_pair(lo, hi);
+      }
+    tpf_f32 pf;
+    tpf_init_f32(&pf, x + (i0 + nr) * ldx, ldx, n - i0 - nr < KB_TB ? n - i0 - nr : KB_TB, d);
+    __m512 b1[KA_TR], b2[KA_TR], b3[KA_TR];
+    for (int r = 0; r < KA_TR; r++) b1[r] = b2[r] = b3[r] = _mm512_set1_ps(-HUGE_VALF);
+    const int64_t tiles = (k + KB_TC - 1) / KB_TC;
+    const int64_t per = (pf.rows * pf.per_row + tiles - 1) / tiles;
+    for (int64_t j0 = 0; j0 < k; j0 += KB_TC) {
+      tpf_some_f32(&pf, per);
+      const int64_t p = j0 / 16;
+      kb_ttile(dp, xb, packed + p * pstride + 16, cb + p * dp * 16, j0 % 16, j0, keep, b1, b2, b3);
+    }
+    /* ||x||^2 in any order, as in tdrive_screen. */
+    __m512 xns[KA_TR];
+    {
+      __m512 e[KA_TR], o[KA_TR];
+      for (int r = 0; r < KA_TR; r++) e[r] = o[r] = _mm512_setzero_ps();
+      int64_t t = 0;
+      for (; t + 1 < d; t += 2)
+#pragma GCC unroll 8
+        for (int r = 0; r < KA_TR; r++) {
+          const __m512 v0 = _mm512_load_ps(buf + t * KB_TB + r * 16);
+          const __m512 v1 = _mm512_load_ps(buf + (t + 1) * KB_TB + r * 16);
+          e[r] = _mm512_fmadd_ps(v0, v0, e[r]);
+          o[r] = _mm512_fmadd_ps(v1, v1, o[r]);
+        }
+      for (int r = 0; r < KA_TR; r++) {
+        if (t < d) {
+          const __m512 v = _mm512_load_ps(buf + t * KB_TB + r * 16);
+          e[r] = _mm512_fmadd_ps(v, v, e[r]);
+        }
+        xns[r] = _mm512_add_ps(e[r], o[r]);
+      }
+    }
+    /* ok1: the best centre is certain; ok2: one of the best two (the direct distances to
+     * both decide, lowest index on a tie, as the kernel's sweep). */
+    __mmask16 ok1[KA_TR], ok2[KA_TR], valid[KA_TR];
+    __mmask16 any1 = 0;
+    __m512i i1[KA_TR], i2[KA_TR];
+    for (int r = 0; r < KA_TR; r++) {
+      valid[r] = tvalid_f32(nr, r);
+      i1[r] = _mm512_and_si512(_mm512_castps_si512(b1[r]), imask);
+      i2[r] = _mm512_and_si512(_mm512_castps_si512(b2[r]), imask);
+      const __m512 xabs = _mm512_add_ps(_mm512_sqrt_ps(xns[r]), _mm512_set1_ps(0x1.0p-100f));
+      const __m512 tau = _mm512_fmadd_ps(xabs, kb, _mm512_fmadd_ps(xns[r], k3, kc));
+      const __m512 gap1 = _mm512_sub_ps(b1[r], b2[r]), gap2 = _mm512_sub_ps(b1[r], b3[r]);
+      const __m512 big = _mm512_mul_ps(_mm512_add_ps(xns[r], c2v), _mm512_set1_ps(4.0f));
+      const __mmask16 sane = valid[r] & _mm512_cmp_ps_mask(big, vinf, _CMP_LT_OQ);
+      ok1[r] = sane & _mm512_cmp_ps_mask(gap1, tau, _CMP_GT_OQ) &
+               _mm512_cmp_ps_mask(gap1, vinf, _CMP_LT_OQ);
+      ok2[r] = sane & (__mmask16)~ok1[r] & _mm512_cmp_ps_mask(gap2, tau, _CMP_GT_OQ) &
+               _mm512_cmp_ps_mask(gap2, vinf, _CMP_LT_OQ);
+      any1 |= ok1[r];
+    }
+    if (any1 && dist != NULL) {
+      __m512 e1[KA_TR];
+      verify_f32(d, k, buf, packed, i1, e1);
+      for (int r = 0; r < KA_TR; r++) {
+        ok1[r] &= _mm512_cmp_ps_mask(e1[r], vinf, _CMP_LT_OQ);
+        if (ok1[r]) _mm512_mask_storeu_ps(dist + i0 + r * 16, ok1[r], e1[r]);
+      }
+    }
+    int nbad = 0;
+    for (int r = 0; r < KA_TR; r++) {
+      const int64_t i = i0 + r * 16;
+      if (ok1[r]) _mm512_mask_storeu_epi32(label + i, ok1[r], i1[r]);
+      unsigned two = ok2[r];
+      if (two) {
+        /* A few rows a block: the direct chains to both candidates one row at a time, the
+         * two side by side (the permutes of L(verify) over all 64 rows cost more). */
+        int32_t l1[16], l2[16];
+        _mm512_storeu_si512(l1, i1[r]);
+        _mm512_storeu_si512(l2, i2[r]);
+        for (unsigned m = two; m != 0; m &= m - 1) {
+          const int lane = __builtin_ctz(m);
+          const float *xi = x + (i + lane) * ldx;
+          const int32_t ja = l1[lane], jb = l2[lane];
+          const float *ca = packed + (ja / 16) * pstride + 32 + ja % 16;
+          const float *cq = packed + (jb / 16) * pstride + 32 + jb % 16;
+          float ea = 0, eb = 0;
+          for (int64_t t = 0; t < d; t++) {
+            const float da = xi[t] - ca[t * 16], db = xi[t] - cq[t * 16];
+            ea = fmaf(da, da, ea);
+            eb = fmaf(db, db, eb);
+          }
+          if (!(ea < HUGE_VALF && eb < HUGE_VALF)) {
+            two &= ~(1u << lane); /* to the float screen with the rest */
+            continue;
+          }
+          const int b2win = eb < ea || (eb == ea && jb < ja);
+          label[i + lane] = b2win ? jb : ja;
+          if (dist != NULL) dist[i + lane] = b2win ? eb : ea;
+        }
+      }
+      for (unsigned rest = (unsigned)(valid[r] & (__mmask16)~ok1[r]) & ~two; rest != 0;
+           rest &= rest - 1) {
+        const int64_t row = i + __builtin_ctz(rest);
+        memcpy(pd.x + (int64_t)pd.m * d, x + row * ldx, (size_t)d * sizeof(float));
+        pd.row[pd.m++] = row;
+        if (pd.m == KB_TB) kb_flush(&pd, d, k, packed, label, dist);
+        nbad++;
+      }
+    }
+    n_seen += nr;
+    n_bad += nbad;
+  }
+  if (pd.m > 0) kb_flush(&pd, d, k, packed, label, dist);
+  if (i0 < n)
+    tdrive_screen_f32(0, n - i0, d, k, x + i0 * ldx, ldx, packed, label + i0,
+                      dist != NULL ? dist + i0 : NULL, NULL);
+}
+
+void strata_k_sqdist_argmin_f32_avx512bf16(int64_t n, int64_t d, int64_t k, const float *restrict x,
+                                           int64_t ldx, const float *restrict packed,
+                                           int32_t *restrict label, float *restrict dist) {
+  const int64_t np = (k + 15) / 16, dp = (d + 1) / 2;
+  if (d > KA_TDMAX || np * dp * 16 > KB_PAIRS_MAX) {
+    strata_k_sqdist_argmin_f32_avx512(n, d, k, x, ldx, packed, label, dist);
+    return;
+  }
+  const int64_t nt = tsplit_f32(n, d);
+  kb_screen(nt, d, k, x, ldx, packed, label, dist);
+  drive_f32(KA_FORM_DIRECT, KA_MODE_BEST1, n - nt, d, k, x + nt * ldx, ldx, NULL, packed,
+            label + nt, dist != NULL ? dist + nt : NULL, NULL, NULL, 0);
+}
 
 #else /* ---------------------------------------------------------------- template */
 

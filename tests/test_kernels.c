@@ -21,12 +21,6 @@
 #include "kmeans/assign_gemm.h"
 #include "kmeans/kmeans_internal.h"
 
-/* lloyd_tmpl.h: the final assignment from candidate labels (certified by the centre gaps). */
-strata_status km_assign_hinted_f32(const km_problem *p, const float *centers, int32_t *labels,
-                                   double *inertia);
-strata_status km_assign_hinted_f64(const km_problem *p, const double *centers, int32_t *labels,
-                                   double *inertia);
-
 static const int64_t test_ds[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100};
 /* 33: three float panels (an odd pair count for the verification's permutes); 129: nine
  * float panels, past the permutes (one lane at a time). */
@@ -50,12 +44,23 @@ static double draw(uint64_t seed, uint32_t stream, int64_t i, int64_t t, double 
   return (strata_rng_uniform(&g) * 2.0 - 1.0) * scale;
 }
 
-/* The SIMD tables this machine can run (ref is the oracle, not a candidate). */
+/* The SIMD tables this machine can run (ref is the oracle, not a candidate); where the avx512
+ * table has the bfloat16 screen (AVX512_BF16), also the avx512 table without it, so that both
+ * float screens are checked on one machine. */
+#define MAX_TABLES (STRATA_ISA_COUNT + 1)
+static strata_kernels plain_avx512;
 static int candidate_tables(const strata_kernels **out) {
   int m = 0;
   for (int isa = STRATA_ISA_AVX2; isa < STRATA_ISA_COUNT; isa++) {
     const strata_kernels *kt = strata_kernels_for((strata_isa)isa);
     if (kt != NULL) out[m++] = kt;
+  }
+  const strata_kernels *kt = strata_kernels_for(STRATA_ISA_AVX512);
+  if (kt != NULL && strata_isa_bf16()) {
+    plain_avx512 = *kt;
+    plain_avx512.name = "avx512 (float screen)";
+    plain_avx512.sqdist_argmin_f32 = strata_k_sqdist_argmin_f32_avx512;
+    out[m++] = &plain_avx512;
   }
   return m;
 }
@@ -299,7 +304,7 @@ static int candidate_tables(const strata_kernels **out) {
   }                                                                                               \
                                                                                                   \
   static void sweep_##SFX(double rel) {                                                           \
-    const strata_kernels *tables[STRATA_ISA_COUNT];                                               \
+    const strata_kernels *tables[MAX_TABLES];                                                     \
     const int m = candidate_tables(tables);                                                       \
     uint64_t seed = 1;                                                                            \
     for (size_t a = 0; a < COUNT(test_ds); a++)                                                   \
@@ -332,9 +337,11 @@ static void test_isa_variants_equal_ref_f64(void **state) {
 /* Many row tiles and panel groups, at the benchmark shapes. */
 static void test_isa_variants_equal_ref_large(void **state) {
   (void)state;
-  const strata_kernels *tables[STRATA_ISA_COUNT];
+  const strata_kernels *tables[MAX_TABLES];
   const int m = candidate_tables(tables);
-  static const int64_t shapes[][3] = {{1000, 16, 64}, {301, 32, 256}, {257, 5, 1000}};
+  /* 200 x 128 x 150: past the bfloat16 screen's centre buffer (the float screen instead). */
+  static const int64_t shapes[][3] = {
+      {1000, 16, 64}, {301, 32, 256}, {257, 5, 1000}, {200, 128, 150}};
   for (size_t s = 0; s < COUNT(shapes); s++) {
     problem_f32 p;
     problem_make_f32(&p, shapes[s][0], shapes[s][1], shapes[s][2], 100 + s);
@@ -356,7 +363,7 @@ static void test_isa_variants_equal_ref_large(void **state) {
  * output must still be the reference's, bit for bit. */
 #define DEFINE_SCREEN_CHECKS(T, SFX)                                                              \
   static void screen_case_##SFX(int64_t n, int64_t d, int64_t k, double offset, uint64_t seed) { \
-    const strata_kernels *tables[STRATA_ISA_COUNT];                                               \
+    const strata_kernels *tables[MAX_TABLES];                                                     \
     const int m = candidate_tables(tables);                                                       \
     problem_##SFX p;                                                                              \
     problem_make_##SFX(&p, n, d, k, seed);                                                        \
@@ -395,6 +402,48 @@ static void test_screen_near_ties_and_uncentred(void **state) {
    * switches to the direct form after 4 blocks. */
   screen_case_f32(1000, 8, 20, 3000.0, 16);
   screen_case_f64(700, 8, 20, 3e9, 17);
+}
+
+/* The bfloat16 screen of the avx512 float argmin (AVX512_BF16 CPUs) on Gaussian blobs, where it
+ * decides most rows, and in all three of its ways: one certain centre; two candidates (a
+ * second centre near some blob means), settled by their direct distances; more (a third
+ * centre in one blob, exact duplicates), left to the float screen. d odd and even (the last
+ * bfloat16 pair half empty), k across the index bits kept in the scores (1 to 9 bits), and
+ * enough rows for many blocks and a partial one. Outputs must be the reference's bit for
+ * bit, with and without distances (compare_with_ref). */
+static void blobs_case(int64_t n, int64_t d, int64_t k, double sd, uint64_t seed) {
+  const strata_kernels *tables[MAX_TABLES];
+  const int m = candidate_tables(tables);
+  problem_f32 p;
+  problem_make_f32(&p, n, d, k, seed);
+  for (int64_t j = 0; j < k; j++)
+    for (int64_t t = 0; t < d; t++) {
+      const int64_t base = j % 3 == 1 ? j - 1 : j; /* every third centre near the previous */
+      double v = draw(seed, 7, base, t, 10.0);
+      if (base != j) v += draw(seed, 8, j, t, j % 2 == 0 ? 0.0 : 2.0 * sd);
+      p.c[j * p.ldc + t] = (float)v;
+    }
+  if (k >= 9) memcpy(p.c + 8 * p.ldc, p.c + 6 * p.ldc, sizeof(float) * (size_t)d);
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t t = 0; t < d; t++) {
+      strata_rng g;
+      strata_rng_init(&g, seed, 9, (uint64_t)(i * d + t));
+      p.x[i * p.ldx + t] = p.c[((i * 13) % k) * p.ldc + t] + (float)(sd * strata_rng_normal(&g));
+    }
+  problem_pack_f32(&p);
+  for (int t = 0; t < m; t++) compare_with_ref_f32(tables[t], &p);
+  problem_free_f32(&p);
+}
+
+static void test_bf16_screen_blobs(void **state) {
+  (void)state;
+  blobs_case(3000, 16, 64, 1.5, 31);
+  blobs_case(1000, 7, 3, 1.0, 32);
+  blobs_case(777, 1, 2, 0.5, 33);
+  blobs_case(1000, 33, 200, 1.5, 34);
+  blobs_case(700, 128, 40, 0.3, 35);
+  blobs_case(130, 9, 300, 1.0, 36);
+  blobs_case(500, 16, 1, 1.0, 37);
 }
 
 /* km_assign_hinted (the last assignment of Lloyd and Hamerly, which keeps a candidate label
@@ -468,7 +517,7 @@ static void test_hinted_assignment_equals_full(void **state) {
 /* Around the largest d of the rows-in-lanes kernels (128), and its block sizes. */
 static void test_rows_in_lanes_limits(void **state) {
   (void)state;
-  const strata_kernels *tables[STRATA_ISA_COUNT];
+  const strata_kernels *tables[MAX_TABLES];
   const int m = candidate_tables(tables);
   static const int64_t ds[] = {127, 128, 129};
   static const int64_t ks[] = {3, 40};
@@ -722,6 +771,7 @@ int main(void) {
       cmocka_unit_test(test_isa_variants_equal_ref_f64),
       cmocka_unit_test(test_isa_variants_equal_ref_large),
       cmocka_unit_test(test_screen_near_ties_and_uncentred),
+      cmocka_unit_test(test_bf16_screen_blobs),
       cmocka_unit_test(test_rows_in_lanes_limits),
       cmocka_unit_test(test_hinted_assignment_equals_full),
       cmocka_unit_test(test_assign_gemm_matches_direct),

@@ -17,10 +17,6 @@
 
 #define KM_HAMERLY_SUB 256
 
-/* In lloyd_tmpl.h (lloyd.c): the final assignment from candidate labels. */
-strata_status SFX(km_assign_hinted)(const km_problem *p, const T *centers, int32_t *labels,
-                                    double *inertia);
-
 typedef struct SFX(hamerly_job) {
   const km_problem *p;
   const T *centers;

@@ -92,6 +92,9 @@ typedef struct km_stream {
                                           double **weights);                                       \
   strata_status km_assign_##sfx(const km_problem *p, const T *centers, int32_t *labels,            \
                                 double *sqdist, double *inertia);                                  \
+  /* The final assignment from candidate labels (lloyd_tmpl.h): km_assign's result. */             \
+  strata_status km_assign_hinted_##sfx(const km_problem *p, const T *centers, int32_t *labels,     \
+                                       double *inertia);                                           \
   strata_status km_update_##sfx(const km_problem *p, const int32_t *labels, const T *old_centers,  \
                                 T *new_centers, double *sums, double *shift);                      \
   strata_status km_refine_##sfx(const km_problem *p, uint64_t seed, strata_kmeans_algorithm alg,   \

@@ -19,8 +19,10 @@ typedef struct SFX(assign_job) {
 } SFX(assign_job);
 
 /* Sub-blocks bound the stack buffers (new labels, for the change count; distances) and keep a
- * sub-block's rows in L1/L2 from the assignment to the accumulation. */
-#define KM_SUB_ROWS 512
+ * sub-block's rows in L2 from the assignment to the accumulation; 2048 rather than 512 rows,
+ * since each kernel call starts on rows that its prefetch did not reach and ends with a
+ * partial batch of the rows its screens left undecided (d = 16, k = 64: -1 ns a row). */
+#define KM_SUB_ROWS 2048
 
 static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t end,
                               double *partial) {
