@@ -90,6 +90,8 @@ def datasets():
     rng = np.random.default_rng(7)
     yield "random 400x5", rng.normal(size=(400, 5))
     yield "blobs 300x3", np.concatenate([rng.normal(c, 1.0, size=(100, 3)) for c in (0, 6, 12)])
+    # Large enough for the matrix NN-chain to compact its matrix several times.
+    yield "blobs 2000x4", np.concatenate([rng.normal(c, 1.0, size=(500, 4)) for c in (0, 3, 6, 9)])
     try:
         from sklearn.datasets import load_breast_cancer, load_wine
         for name, loader in (("wine", load_wine), ("breast-cancer", load_breast_cancer)):
@@ -142,6 +144,22 @@ for label, x in datasets():
         res, err = fit(path, "average", ["--cut-height", repr(t)])
         check(res is not None and same_partition(res["labels"], fcluster(Zs, t, "distance")),
               f"{label} average --cut-height {t}: {err}")
+
+# Regression for the matrix NN-chain's cached nearest neighbours: on an integer grid most
+# distances are equal, so a cached neighbour must break ties exactly as a fresh row scan does
+# (the lowest index), or the merges stop being fastcluster's.
+rng = np.random.default_rng(5)
+grid = np.array([(i, j) for i in range(24) for j in range(24)], dtype=np.float64)
+grid = grid[rng.permutation(len(grid))]
+path = os.path.join(tmp, "grid.h5")
+with h5py.File(path, "w") as f:
+    f["accounts/features"] = grid
+for method in ("complete", "average", "weighted"):
+    res, err = fit(path, method)
+    check(res is not None, f"grid {method}: strata failed: {err}")
+    if res is not None:
+        Zf = fastcluster.linkage(grid, method)
+        check(np.array_equal(res["linkage"], Zf), f"grid {method}: merges differ from fastcluster")
 
 # Two-stage with M = n is exact Ward, through the micro labels.
 rng = np.random.default_rng(11)

@@ -46,18 +46,20 @@ strata_status hier_nnchain_ward(strata_ctx *ctx, int64_t n, int64_t d, const dou
 strata_status hier_generic(strata_ctx *ctx, strata_hier_method method, int64_t n, int64_t d,
                            const double *x, const double *weights, hier_merge *out);
 
-/* Row operations over the context's threads (par.c); identical results for any count. */
-double hier_par_prim(strata_ctx *ctx, const strata_hier_kernels *kt, int64_t d, const double *x,
-                     const double *packed, int64_t np, double *key, int64_t *arg);
+/* Row operations over the context's threads (par.c); identical results for any count. The
+ * tuner, one per fit, picks per call between the threads and one by measured speed. */
+typedef struct hier_par_tuner {
+  int64_t call, epoch;
+  double sec[2], lanes[2]; /* probe totals: [0] serial, [1] parallel */
+  int parallel;
+} hier_par_tuner;
+void hier_par_tuner_init(hier_par_tuner *tu);
+double hier_par_prim(strata_ctx *ctx, hier_par_tuner *tu, const strata_hier_kernels *kt, int64_t d,
+                     const double *x, const double *packed, int64_t np, double *key, int64_t *arg);
 /* Ward distances of centroid c to all lanes (row), lane `self` excluded, and their argmin. */
-double hier_par_ward_row(strata_ctx *ctx, const strata_hier_kernels *kt, int64_t d, const double *c,
-                         const double *packed, int64_t np, const double *size, double m,
-                         int64_t self, double *row, int64_t *arg);
-double hier_par_argmin(strata_ctx *ctx, const strata_hier_kernels *kt, int64_t n, const double *row,
-                       const double *pen, int64_t *arg);
-void hier_par_merge_row(strata_ctx *ctx, const strata_hier_kernels *kt, strata_h_update u,
-                        int64_t n, const double *ra, double *rb, const double *size, double s,
-                        double tt, double c);
+double hier_par_ward_row(strata_ctx *ctx, hier_par_tuner *tu, const strata_hier_kernels *kt,
+                         int64_t d, const double *c, const double *packed, int64_t np,
+                         const double *size, double m, int64_t self, double *row, int64_t *arg);
 
 /* Bytes of the O(n^2) matrix the method would allocate (0 when it works from the vectors). */
 uint64_t hier_matrix_bytes(strata_hier_method method, int ward_matrix, int64_t n);

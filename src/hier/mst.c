@@ -35,9 +35,11 @@ strata_status hier_mst(strata_ctx *ctx, int64_t n, int64_t d, const double *x, h
   for (int64_t j = 0; j < n; j++) orig[j] = j;
   hier_kill_lane(d, packed, 0);
   int64_t m = n, live = n - 1, prev = 0;
+  hier_par_tuner tune;
+  hier_par_tuner_init(&tune);
   for (int64_t step = 0; step < n - 1; step++) {
     int64_t pos = 0;
-    double best = hier_par_prim(ctx, kt, d, x + prev * d, packed, hier_panels(m), key, &pos);
+    double best = hier_par_prim(ctx, &tune, kt, d, x + prev * d, packed, hier_panels(m), key, &pos);
     out[step].a = prev;
     out[step].b = orig[pos];
     out[step].height = sqrt(best);

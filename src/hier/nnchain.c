@@ -19,6 +19,14 @@
  * +inf penalty in the scan; when half the rows are dead the matrix is compacted in place
  * (order kept, so "lowest index" keeps its meaning).
  *
+ * Each row also caches its nearest neighbour: the first one comes out of the distance fill
+ * (the row is in cache there), and the refresh keeps it exact: a merge changes one entry of a
+ * row (the survivor's column) and kills one, so the cached minimum stands unless the cached
+ * neighbour itself merged; only those rows are scanned again, and the survivor's row is scanned
+ * right after it is written. The chain itself is serial: its scans are memory-bound and a
+ * parallel region per scan stalls whenever the OS deschedules one of its threads; the distance
+ * fill, which computes, is parallel over fixed row blocks.
+ *
  * Vector variant (Ward): O(n d) memory. Centroids and sizes replace the matrix; the distance
  * of a pair is s_a s_b / (s_a + s_b) |c_a - c_b|^2 (half the squared merge height), computed
  * for a whole row by the SIMD kernels. The same chain logic runs on it.
@@ -53,25 +61,69 @@ typedef struct nn_matrix {
   double *members; /* cluster sizes per slot */
   int64_t *orig;   /* point index that the slot stands for */
   int64_t *rtime;  /* merges already applied to the row */
+  int64_t *cols;   /* compaction scratch: the live columns */
+  double *nnv;     /* cached nearest distance of the row (valid when nni >= 0) */
+  int64_t *nni;    /* cached nearest slot of the row, -1 when unknown */
   lw_entry *log;
   int64_t K; /* merges done */
 } nn_matrix;
 
+/* Applies the merges row x has missed and keeps its cached nearest neighbour exact: each merge
+ * rewrites one entry and kills one, so the cached minimum stands unless the cached neighbour
+ * itself merged (then the row must be scanned again) or the rewritten entry is smaller (or
+ * equal at a lower index: the scan's tie rule). */
 static void refresh(nn_matrix *M, int64_t x) {
+  const int64_t k0 = M->rtime[x], k1 = M->K;
+  if (k0 == k1) return;
   double *row = M->D + x * M->ld;
-  const double v = M->members[x];
-  for (int64_t k = M->rtime[x]; k < M->K; k++) {
-    const lw_entry *e = &M->log[k];
-    row[e->b] = strata_h_update1(M->u, row[e->a], row[e->b], e->s, e->t, e->c, v);
+  /* The updates land at random columns of a row that is about to be scanned: when they are
+   * many, one streaming pass first brings the row into cache at full memory bandwidth
+   * instead of one latency-bound miss per update. */
+  if ((k1 - k0) * 16 > M->m) {
+    double sink = 0;
+    for (int64_t j = 0; j < M->m; j += 8) sink += row[j];
+    volatile double keep = sink; /* the loads must not be optimised away */
+    (void)keep;
   }
-  M->rtime[x] = M->K;
+  int64_t bi = M->nni[x];
+  double bv = M->nnv[x];
+  /* One loop per method so the update is not re-dispatched per entry. */
+#define NN_REFRESH(EXPR)                             \
+  for (int64_t k = k0; k < k1; k++) {                \
+    const lw_entry *e = &M->log[k];                  \
+    const double a = row[e->a], b = row[e->b];       \
+    const double nv = (EXPR);                        \
+    row[e->b] = nv;                                  \
+    if (bi < 0) continue;                            \
+    if (e->a == bi || e->b == bi) {                  \
+      bi = -1;                                       \
+    } else if (nv < bv || (nv == bv && e->b < bi)) { \
+      bv = nv;                                       \
+      bi = e->b;                                     \
+    }                                                \
+  }
+  switch (M->u) {
+    case STRATA_H_COMPLETE: NN_REFRESH(strata_h_update1(STRATA_H_COMPLETE, a, b, 0, 0, 0, 0)) break;
+    case STRATA_H_AVERAGE:
+      NN_REFRESH(strata_h_update1(STRATA_H_AVERAGE, a, b, e->s, e->t, 0, 0)) break;
+    case STRATA_H_WEIGHTED: NN_REFRESH(strata_h_update1(STRATA_H_WEIGHTED, a, b, 0, 0, 0, 0)) break;
+    case STRATA_H_WARD: {
+      const double v = M->members[x];
+      NN_REFRESH(strata_h_update1(STRATA_H_WARD, a, b, e->s, e->t, e->c, v)) break;
+    }
+  }
+#undef NN_REFRESH
+  M->rtime[x] = k1;
+  M->nni[x] = bi;
+  M->nnv[x] = bv;
 }
 
 /* Nearest live neighbour of x: the lowest index among equal minima. */
-static double nearest(strata_ctx *ctx, const strata_hier_kernels *kt, nn_matrix *M, int64_t x,
-                      int64_t *arg) {
+static double nearest(const strata_hier_kernels *kt, nn_matrix *M, int64_t x, int64_t *arg) {
   refresh(M, x);
-  return hier_par_argmin(ctx, kt, M->m, M->D + x * M->ld, M->pen, arg);
+  if (M->nni[x] < 0) M->nnv[x] = kt->argmin(M->m, M->D + x * M->ld, M->pen, &M->nni[x]);
+  *arg = M->nni[x];
+  return M->nnv[x];
 }
 
 /* Moves the live slots down in order; the row of every live slot is refreshed first. */
@@ -80,16 +132,21 @@ static void compact(nn_matrix *M, int64_t *chain, int64_t tip) {
   int64_t live = 0;
   for (int64_t j = 0; j < M->m; j++)
     if (M->pen[j] == 0) refresh(M, j);
-  for (int64_t j = 0; j < M->m; j++) map[j] = M->pen[j] == 0 ? live++ : -1;
+  int64_t *cols = M->cols;
+  for (int64_t j = 0; j < M->m; j++) {
+    map[j] = M->pen[j] == 0 ? live : -1;
+    if (map[j] >= 0) cols[live++] = j;
+  }
   const int64_t ld = hier_panels(live) * STRATA_H_W;
-  /* New row p (old slot q >= p) is written at or before where it is read: in place. */
+  /* New row p (old slot q >= p) is written at or before where it is read: in place. A gather
+   * through the list of live columns, not a test per column: which columns died is random,
+   * and the branch mispredicted on every other one. */
   for (int64_t q = 0; q < M->m; q++) {
     if (map[q] < 0) continue;
     const int64_t p = map[q];
     const double *src = M->D + q * M->ld;
     double *dst = M->D + p * ld;
-    for (int64_t j = 0; j < M->m; j++)
-      if (map[j] >= 0) dst[map[j]] = src[j];
+    for (int64_t k = 0; k < live; k++) dst[k] = src[cols[k]];
     for (int64_t j = live; j < ld; j++) dst[j] = HUGE_VAL;
   }
   for (int64_t i = 0; i < tip; i++)
@@ -98,6 +155,9 @@ static void compact(nn_matrix *M, int64_t *chain, int64_t tip) {
     if (map[q] < 0) continue;
     M->members[map[q]] = M->members[q];
     M->orig[map[q]] = M->orig[q];
+    /* After the refresh a valid cached neighbour is live; the map keeps the order. */
+    M->nni[map[q]] = M->nni[q] >= 0 ? map[M->nni[q]] : -1;
+    M->nnv[map[q]] = M->nnv[q];
   }
   for (int64_t j = 0; j < ld; j++) M->pen[j] = j < live ? 0 : HUGE_VAL;
   for (int64_t j = 0; j < live; j++) M->rtime[j] = M->K;
@@ -110,18 +170,36 @@ typedef struct fill_arg {
   int64_t n, d, ld;
   const double *x, *packed;
   double *D;
+  double *nnv;
+  int64_t *nni;
   int take_sqrt;
 } fill_arg;
+
+/* Columns per pass of the distance fill: 2048 packed points (d = 16: 288 KiB) stay in L2 while
+ * a block of rows is computed against them, instead of streaming every point from L3 or memory
+ * once per row. */
+#define FILL_COL_PANELS 256
 
 static void fill_rows(void *p, int64_t block, int64_t begin, int64_t end, double *partial) {
   (void)block;
   (void)partial;
   const fill_arg *a = p;
-  for (int64_t i = begin; i < end; i++) {
-    double *row = a->D + i * a->ld;
-    a->kt->sqdist_row(a->d, a->x + i * a->d, a->packed, 0, hier_panels(a->n), row);
-    if (a->take_sqrt) a->kt->sqrt_row(a->n, row);
-    row[i] = HUGE_VAL;
+  const int64_t np = hier_panels(a->n);
+  for (int64_t i = begin; i < end; i++) a->nnv[i] = HUGE_VAL, a->nni[i] = 0;
+  for (int64_t p0 = 0; p0 < np; p0 += FILL_COL_PANELS) {
+    const int64_t p1 = p0 + FILL_COL_PANELS < np ? p0 + FILL_COL_PANELS : np;
+    const int64_t j0 = p0 * STRATA_H_W, j1 = p1 * STRATA_H_W < a->n ? p1 * STRATA_H_W : a->n;
+    for (int64_t i = begin; i < end; i++) {
+      double *seg = a->D + i * a->ld + j0;
+      a->kt->sqdist_row(a->d, a->x + i * a->d, a->packed, p0, p1, seg);
+      if (a->take_sqrt) a->kt->sqrt_row((p1 - p0) * STRATA_H_W, seg);
+      if (i >= j0 && i < j1) seg[i - j0] = HUGE_VAL;
+      /* Every row's first nearest-neighbour scan, while the segment is in cache; chunks are
+       * combined in column order, an earlier chunk winning ties (the lowest index). */
+      int64_t arg;
+      const double v = a->kt->argmin(j1 - j0, seg, NULL, &arg);
+      if (v < a->nnv[i]) a->nnv[i] = v, a->nni[i] = j0 + arg;
+    }
   }
 }
 
@@ -159,13 +237,16 @@ strata_status hier_nnchain_matrix(strata_ctx *ctx, strata_hier_method method, in
       strata_alloc(ctx, (size_t)n, sizeof(int64_t), "NN-chain: refresh times", (void **)&M.rtime));
   STRATA_TRY(
       strata_alloc(ctx, (size_t)n, sizeof(lw_entry), "NN-chain: merge log", (void **)&M.log));
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int64_t), "NN-chain: columns", (void **)&M.cols));
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "NN-chain: nearest", (void **)&M.nnv));
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int64_t), "NN-chain: nearest", (void **)&M.nni));
   STRATA_TRY(strata_alloc(ctx, (size_t)n + 1, sizeof(int64_t), "NN-chain: chain", (void **)&chain));
   STRATA_TRY(strata_alloc(ctx, (size_t)(hier_panels(n) * (d + 2) * STRATA_H_W), sizeof(double),
                           "NN-chain: packed points", (void **)&packed));
   hier_pack(n, d, x, packed);
   {
-    fill_arg fa = {kt, n, d, M.ld, x, packed, M.D, M.u != STRATA_H_WARD};
-    STRATA_TRY(strata_for_blocks(ctx, "distance matrix", n, 64, 0, fill_rows, &fa, NULL));
+    fill_arg fa = {kt, n, d, M.ld, x, packed, M.D, M.nnv, M.nni, M.u != STRATA_H_WARD};
+    STRATA_TRY(strata_for_blocks(ctx, "distance matrix", n, 32, 0, fill_rows, &fa, NULL));
   }
   strata_free(packed);
   packed = NULL;
@@ -185,7 +266,7 @@ strata_status hier_nnchain_matrix(strata_ctx *ctx, strata_hier_method method, in
       while (M.pen[idx1] != 0) idx1++;
       chain[0] = idx1;
       tip = 1;
-      min = nearest(ctx, kt, &M, idx1, &idx2);
+      min = nearest(kt, &M, idx1, &idx2);
     } else {
       tip -= 3;
       idx1 = chain[tip - 1];
@@ -195,7 +276,7 @@ strata_status hier_nnchain_matrix(strata_ctx *ctx, strata_hier_method method, in
     }
     do {
       chain[tip] = idx2;
-      double m2 = nearest(ctx, kt, &M, idx2, &j);
+      double m2 = nearest(kt, &M, idx2, &j);
       if (m2 < min) {
         min = m2;
         idx1 = j;
@@ -225,8 +306,10 @@ strata_status hier_nnchain_matrix(strata_ctx *ctx, strata_hier_method method, in
     }
     M.pen[idx1] = HUGE_VAL;
     double *rb = M.D + idx2 * M.ld;
-    hier_par_merge_row(ctx, kt, M.u, M.m, M.D + idx1 * M.ld, rb, M.members, e.s, e.t, e.c);
+    kt->merge_row(M.u, M.m, M.D + idx1 * M.ld, rb, M.members, e.s, e.t, e.c);
     rb[idx2] = HUGE_VAL;
+    /* The survivor's row was just written: its scan is a second pass from the cache. */
+    M.nnv[idx2] = kt->argmin(M.m, rb, M.pen, &M.nni[idx2]);
     M.log[M.K++] = e;
     M.rtime[idx2] = M.K;
     live--;
@@ -241,6 +324,9 @@ cleanup:
   strata_free(M.orig);
   strata_free(M.rtime);
   strata_free(M.log);
+  strata_free(M.cols);
+  strata_free(M.nnv);
+  strata_free(M.nni);
   strata_free(chain);
   strata_free(packed);
   return st;
@@ -255,6 +341,7 @@ typedef struct nn_ward {
   double *members; /* sizes, padded to whole panels with 1 */
   int64_t *orig;
   double *row; /* one distance row */
+  hier_par_tuner tune;
 } nn_ward;
 
 static double ward_pair(const nn_ward *W, int64_t a, int64_t b) {
@@ -270,8 +357,8 @@ static double ward_pair(const nn_ward *W, int64_t a, int64_t b) {
 
 static double ward_nearest(strata_ctx *ctx, const strata_hier_kernels *kt, nn_ward *W, int64_t x,
                            int64_t *arg) {
-  return hier_par_ward_row(ctx, kt, W->d, W->c + x * W->d, W->packed, hier_panels(W->m), W->members,
-                           W->members[x], x, W->row, arg);
+  return hier_par_ward_row(ctx, &W->tune, kt, W->d, W->c + x * W->d, W->packed, hier_panels(W->m),
+                           W->members, W->members[x], x, W->row, arg);
 }
 
 static void ward_compact(nn_ward *W, int64_t *chain, int64_t tip) {
@@ -298,7 +385,8 @@ strata_status hier_nnchain_ward(strata_ctx *ctx, int64_t n, int64_t d, const dou
                                 const double *weights, hier_merge *out) {
   strata_status st = STRATA_OK;
   const strata_hier_kernels *kt = strata_hier_kernels_get();
-  nn_ward W = {d, n, NULL, NULL, NULL, NULL, NULL};
+  nn_ward W = {d, n, NULL, NULL, NULL, NULL, NULL, {0}};
+  hier_par_tuner_init(&W.tune);
   int64_t *chain = NULL;
   const int64_t np = hier_panels(n);
   STRATA_TRY(strata_alloc(ctx, (size_t)(n * d), sizeof(double), "Ward: centroids", (void **)&W.c));
