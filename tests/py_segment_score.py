@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 
-from strata_test import check, finish, need, path, run, tmp
+from strata_test import check, finish, interleave_customers, need, path, run, tmp
 
 h5py, np = need("h5py", "numpy")
 
@@ -44,13 +44,7 @@ for threads in (1, 2):
 
 # ---- customers interleaved (each customer's rows keep their order): read whole, with a note,
 # and the same labels
-shuffled = path("shuffled.h5")
-shutil.copy(base, shuffled)
-with h5py.File(shuffled, "r+") as f:
-    cid = f["transactions/customer_id"][()]
-    order = np.lexsort((np.arange(len(cid)), (cid * 2654435761) % (1 << 32)))
-    for col in ("customer_id", "day", "amount"):
-        f[f"transactions/{col}"][...] = f[f"transactions/{col}"][()][order]
+shuffled = interleave_customers(base, "shuffled.h5")
 out = path("scored-shuffled.h5")
 r, res = score(shuffled, out)
 check(r.returncode == 0, f"score shuffled: {r.stderr}")

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 
-from strata_test import check, finish, need, path, run, tmp
+from strata_test import check, finish, interleave_customers, need, path, run, tmp
 
 h5py, np = need("h5py", "numpy")
 
@@ -41,13 +41,7 @@ if whole and streamed:
               "calibration end")
 
 # ---- not sorted by customer (each customer's rows keep their order): whole, with a note
-shuffled = path("shuffled.h5")
-shutil.copy(base, shuffled)
-with h5py.File(shuffled, "r+") as f:
-    cid = f["transactions/customer_id"][()]
-    order = np.lexsort((np.arange(len(cid)), (cid * 2654435761) % (1 << 32)))
-    for col in ("customer_id", "day", "amount"):
-        f[f"transactions/{col}"][...] = f[f"transactions/{col}"][()][order]
+shuffled = interleave_customers(base, "shuffled.h5")
 r, res = segment(shuffled, path("shuffled-out.h5"), "--memory", "16M")
 check(r.returncode == 0, f"shuffled: {r.stderr}")
 if res:

@@ -38,12 +38,31 @@ cleanup:
   return st;
 }
 
+/* out->day_max: the last day of the whole log, read in chunks. */
+static strata_status read_last_day(strata_ctx *ctx, strata_txn_blocks *out) {
+  strata_status st = STRATA_OK;
+  int32_t *days = NULL;
+  const int64_t m = out->m;
+  STRATA_TRY(strata_alloc(ctx, (size_t)(m < TXN_CHUNK ? m : TXN_CHUNK), sizeof(int32_t),
+                          "day chunk", (void **)&days));
+  int32_t day_max = INT32_MIN;
+  for (int64_t r0 = 0; r0 < m; r0 += TXN_CHUNK) {
+    int64_t rows = m - r0 < TXN_CHUNK ? m - r0 : TXN_CHUNK;
+    STRATA_TRY(strata_h5_dataset_read_rows(ctx, out->day, r0, rows, STRATA_I32, days));
+    for (int64_t i = 0; i < rows; i++)
+      if (days[i] > day_max) day_max = days[i];
+  }
+  out->day_max = day_max;
+cleanup:
+  strata_free(days);
+  return st;
+}
+
 strata_status strata_txn_blocks_probe(strata_ctx *ctx, strata_h5_file *f,
                                       strata_h5_dataset *account_ids, int64_t n, int64_t block_rows,
                                       strata_txn_blocks *out) {
   strata_status st = STRATA_OK;
   int64_t *last_id = NULL, *chunk = NULL;
-  int32_t *days = NULL;
   memset(out, 0, sizeof *out);
   STRATA_FAIL_IF(n < 1 || block_rows < 1, ctx, STRATA_ERR_USAGE,
                  "strata_txn_blocks_probe: %lld accounts in blocks of %lld", (long long)n,
@@ -107,23 +126,11 @@ strata_status strata_txn_blocks_probe(strata_ctx *ctx, strata_h5_file *f,
   while (b < nb) out->bounds[++b] = m;
 
   /* The calibration end of the whole file (the summary's default: its last day). */
-  strata_free(chunk);
-  chunk = NULL;
-  STRATA_TRY(strata_alloc(ctx, (size_t)(m < TXN_CHUNK ? m : TXN_CHUNK), sizeof(int32_t),
-                          "day chunk", (void **)&days));
-  int32_t day_max = INT32_MIN;
-  for (int64_t r0 = 0; r0 < m; r0 += TXN_CHUNK) {
-    int64_t rows = m - r0 < TXN_CHUNK ? m - r0 : TXN_CHUNK;
-    STRATA_TRY(strata_h5_dataset_read_rows(ctx, out->day, r0, rows, STRATA_I32, days));
-    for (int64_t i = 0; i < rows; i++)
-      if (days[i] > day_max) day_max = days[i];
-  }
-  out->day_max = day_max;
+  STRATA_TRY(read_last_day(ctx, out));
   out->grouped = 1;
 cleanup:
   free(last_id);
   strata_free(chunk);
-  strata_free(days);
   if (st != STRATA_OK) strata_txn_blocks_release(out);
   return st;
 }
@@ -132,7 +139,6 @@ strata_status strata_txn_chunks_probe(strata_ctx *ctx, strata_h5_file *f, int64_
                                       strata_txn_blocks *out) {
   strata_status st = STRATA_OK;
   int64_t *chunk = NULL;
-  int32_t *days = NULL;
   memset(out, 0, sizeof *out);
   STRATA_FAIL_IF(chunk_rows < 1, ctx, STRATA_ERR_USAGE,
                  "strata_txn_chunks_probe: chunks of %lld rows", (long long)chunk_rows);
@@ -168,20 +174,10 @@ strata_status strata_txn_chunks_probe(strata_ctx *ctx, strata_h5_file *f, int64_
   }
   out->bounds[++nb] = m;
   out->n_blocks = nb;
-  STRATA_TRY(strata_alloc(ctx, (size_t)(m < TXN_CHUNK ? m : TXN_CHUNK), sizeof(int32_t),
-                          "day chunk", (void **)&days));
-  int32_t day_max = INT32_MIN;
-  for (int64_t r0 = 0; r0 < m; r0 += TXN_CHUNK) {
-    int64_t rows = m - r0 < TXN_CHUNK ? m - r0 : TXN_CHUNK;
-    STRATA_TRY(strata_h5_dataset_read_rows(ctx, out->day, r0, rows, STRATA_I32, days));
-    for (int64_t i = 0; i < rows; i++)
-      if (days[i] > day_max) day_max = days[i];
-  }
-  out->day_max = day_max;
+  STRATA_TRY(read_last_day(ctx, out));
   out->grouped = 1;
 cleanup:
   strata_free(chunk);
-  strata_free(days);
   if (st != STRATA_OK) strata_txn_blocks_release(out);
   return st;
 }
