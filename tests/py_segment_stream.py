@@ -54,8 +54,9 @@ if res:
 # ---- a NaN amount in the second chunk, met by the read-ahead thread
 bad = path("bad.h5")
 shutil.copy(base, bad)
-row = 1_100_000 if len(cid) > 1_100_000 else len(cid) - 1
 with h5py.File(bad, "r+") as f:
+    m = f["transactions/amount"].shape[0]
+    row = 1_100_000 if m > 1_100_000 else m - 1
     f["transactions/amount"][row] = np.nan
 out = path("bad-out.h5")
 r = run("segment", "--in", bad, "--out", out, "--memory", "16M")
