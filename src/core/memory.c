@@ -1,5 +1,6 @@
 /* Checked, aligned, budgeted allocation. */
 #define _DEFAULT_SOURCE 1 /* madvise(MADV_HUGEPAGE) */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,7 +32,11 @@ static strata_status alloc_impl(strata_ctx *ctx, size_t count, size_t size, cons
    * faults of both threads serialise in the kernel (measured: the CLV scoring phase of 1M
    * customers did not scale from 1 to 2 threads). The hint is harmless where THP is off. */
   int huge = rounded >= HUGE_ALLOC_MIN;
-  if (huge) rounded = (rounded + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+  if (huge) {
+    if (rounded > SIZE_MAX - HUGE_PAGE)
+      return strata_fail(ctx, STRATA_ERR_BUDGET, "%s: size overflows the address space", what);
+    rounded = (rounded + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+  }
   void *p = aligned_alloc(huge ? HUGE_PAGE : STRATA_ALIGN, rounded);
 #ifdef MADV_HUGEPAGE
   if (p != NULL && huge) madvise(p, rounded, MADV_HUGEPAGE);
