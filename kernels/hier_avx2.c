@@ -18,6 +18,8 @@
 #define HK_SET1 _mm256_set1_pd
 #define HK_SUB _mm256_sub_pd
 #define HK_ADD _mm256_add_pd
+#define HK_MUL _mm256_mul_pd
+#define HK_DIV _mm256_div_pd
 #define HK_FMA _mm256_fmadd_pd
 #define HK_MIN _mm256_min_pd
 #define HK_SQRT _mm256_sqrt_pd

@@ -16,6 +16,8 @@
 #define HK_SET1 _mm512_set1_pd
 #define HK_SUB _mm512_sub_pd
 #define HK_ADD _mm512_add_pd
+#define HK_MUL _mm512_mul_pd
+#define HK_DIV _mm512_div_pd
 #define HK_FMA _mm512_fmadd_pd
 #define HK_MIN _mm512_min_pd
 #define HK_SQRT _mm512_sqrt_pd

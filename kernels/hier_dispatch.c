@@ -11,7 +11,8 @@
 #define STRATA_H_TABLE(isa_enum, isa)                                                             \
   {                                                                                               \
     isa_enum, #isa, strata_h_sqdist_row_##isa, strata_h_prim_update_##isa, strata_h_argmin_##isa, \
-        strata_h_ward_argmin_##isa, strata_h_merge_row_##isa, strata_h_sqrt_row_##isa             \
+        strata_h_ward_argmin_##isa, strata_h_merge_row_##isa, strata_h_sqrt_row_##isa,            \
+        strata_h_ward_scan_##isa                                                                  \
   }
 
 static const strata_hier_kernels hier_tables[STRATA_ISA_COUNT] = {

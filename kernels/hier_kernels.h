@@ -58,6 +58,14 @@ typedef double (*strata_h_ward_argmin_fn)(int64_t n, double *restrict v,
                                           const double *restrict size, double m, int64_t *arg);
 /* rb[j] = f(ra[j], rb[j]) for j in [0, n), f the update `u` with parameters s, t, c and, for
  * Ward, v = size[j] (size may be NULL for the other updates). */
+/* Ward nearest neighbour of a query (x, size m) over the lanes of panels [p0, p1), lane `self`
+ * excluded: row[j] = sqdist(x, lane j) * ((m * size[j]) / (m + size[j])) for those lanes
+ * (row and size indexed by lane, +inf at self), as sqdist_row then ward_argmin would leave it;
+ * returns the smallest and its lowest lane in *arg (p0 W when all are +inf). */
+typedef double (*strata_h_ward_scan_fn)(int64_t d, const double *restrict x,
+                                        const double *restrict packed, int64_t p0, int64_t p1,
+                                        const double *restrict size, double m, int64_t self,
+                                        double *restrict row, int64_t *arg);
 typedef void (*strata_h_merge_row_fn)(strata_h_update u, int64_t n, const double *restrict ra,
                                       double *restrict rb, const double *restrict size, double s,
                                       double t, double c);
@@ -74,6 +82,7 @@ typedef struct strata_hier_kernels {
   strata_h_ward_argmin_fn ward_argmin;
   strata_h_merge_row_fn merge_row;
   strata_h_sqrt_row_fn sqrt_row;
+  strata_h_ward_scan_fn ward_scan;
 } strata_hier_kernels;
 
 /* The table of the process, chosen once like strata_kernels_get (STRATA_ISA honoured). */
@@ -94,21 +103,24 @@ static inline double strata_h_update1(strata_h_update u, double a, double b, dou
   return b;
 }
 
-#define STRATA_H_DECLARE(isa)                                                                   \
-  void strata_h_sqdist_row_##isa(int64_t d, const double *restrict x,                           \
-                                 const double *restrict packed, int64_t p0, int64_t p1,         \
-                                 double *restrict out);                                         \
-  double strata_h_prim_update_##isa(int64_t d, const double *restrict x,                        \
-                                    const double *restrict packed, int64_t p0, int64_t p1,      \
-                                    double *restrict key, int64_t *arg);                        \
-  double strata_h_argmin_##isa(int64_t n, const double *restrict v, const double *restrict pen, \
-                               int64_t *arg);                                                   \
-  double strata_h_ward_argmin_##isa(int64_t n, double *restrict v, const double *restrict size, \
-                                    double m, int64_t *arg);                                    \
-  void strata_h_merge_row_##isa(strata_h_update u, int64_t n, const double *restrict ra,        \
-                                double *restrict rb, const double *restrict size, double s,     \
-                                double t, double c);                                            \
-  void strata_h_sqrt_row_##isa(int64_t n, double *restrict v);
+#define STRATA_H_DECLARE(isa)                                                                     \
+  void strata_h_sqdist_row_##isa(int64_t d, const double *restrict x,                             \
+                                 const double *restrict packed, int64_t p0, int64_t p1,           \
+                                 double *restrict out);                                           \
+  double strata_h_prim_update_##isa(int64_t d, const double *restrict x,                          \
+                                    const double *restrict packed, int64_t p0, int64_t p1,        \
+                                    double *restrict key, int64_t *arg);                          \
+  double strata_h_argmin_##isa(int64_t n, const double *restrict v, const double *restrict pen,   \
+                               int64_t *arg);                                                     \
+  double strata_h_ward_argmin_##isa(int64_t n, double *restrict v, const double *restrict size,   \
+                                    double m, int64_t *arg);                                      \
+  void strata_h_merge_row_##isa(strata_h_update u, int64_t n, const double *restrict ra,          \
+                                double *restrict rb, const double *restrict size, double s,       \
+                                double t, double c);                                              \
+  void strata_h_sqrt_row_##isa(int64_t n, double *restrict v);                                    \
+  double strata_h_ward_scan_##isa(                                                                \
+      int64_t d, const double *restrict x, const double *restrict packed, int64_t p0, int64_t p1, \
+      const double *restrict size, double m, int64_t self, double *restrict row, int64_t *arg);
 
 STRATA_H_DECLARE(ref)
 STRATA_H_DECLARE(avx2)

@@ -90,6 +90,25 @@ static void test_kernels_match_reference(void **state) {
         assert_true(b1 == b2);
         assert_int_equal(a1, a2);
         assert_memory_equal(r1, r2, (size_t)lanes * sizeof(double));
+        /* The fused Ward scan equals sqdist_row, the self lane set to +inf, then ward_argmin
+         * (reference kernels), over sub-ranges of panels with the query's lane inside. */
+        for (int64_t p0 = 0; p0 < np; p0 += 3) {
+          const int64_t self = n / 2, j0 = p0 * STRATA_H_W, len = (np - p0) * STRATA_H_W;
+          double *r3 = malloc((size_t)lanes * sizeof(double));
+          ref->sqdist_row(d, q + 1, packed, p0, np, r1 + j0);
+          if (self >= j0) r1[self] = HUGE_VAL;
+          b1 = ref->ward_argmin(len, r1 + j0, size + j0, 3, &a1);
+          a1 += j0;
+          b2 = kt->ward_scan(d, q + 1, packed, p0, np, size, 3, self, r3, &a2);
+          assert_true(b1 == b2);
+          assert_int_equal(a1, a2);
+          assert_memory_equal(r1 + j0, r3 + j0, (size_t)len * sizeof(double));
+          b2 = ref->ward_scan(d, q + 1, packed, p0, np, size, 3, self, r3, &a2);
+          assert_true(b1 == b2);
+          assert_int_equal(a1, a2);
+          assert_memory_equal(r1 + j0, r3 + j0, (size_t)len * sizeof(double));
+          free(r3);
+        }
         for (int u = 0; u < 4; u++) {
           double *ra = random_rows(1, lanes, 7 + (uint64_t)u), *b1r = random_rows(1, lanes, 9);
           double *b2r = malloc((size_t)lanes * sizeof(double));

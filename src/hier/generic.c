@@ -7,7 +7,9 @@
  * its distance, in a binary min-heap. The global minimum pair is found by popping the heap,
  * re-searching a candidate only when its neighbour has died. A merge computes the distances
  * of the new centroid to all live clusters with one SIMD row (kernels/hier_*), lowers the
- * candidates it beats, and invalidates those that pointed at it. These methods are not
+ * candidates it beats, and invalidates those that pointed at it. Dead slots are squeezed out
+ * in order once an eighth of them is dead, so the rows (memory-bound: they stream every
+ * centroid) shrink with the live count instead of spanning all n. These methods are not
  * reducible (heights can decrease), so the nearest-neighbour chain does not apply.
  *
  * Distances are squared Euclidean between centroids (centroid: size-weighted mean; median:
@@ -86,26 +88,61 @@ typedef struct init_arg {
   int64_t row_len;
 } init_arg;
 
-/* Candidate of each row among higher indices: min over j > i, the lowest j on ties. */
+/* Columns per pass of the first search: 256 panels of packed points (d = 16: 288 KiB) stay in
+ * L2 while every row of the block is scanned against them, instead of streaming the points
+ * from L3 once per row. */
+#define INIT_COL_PANELS 256
+
+/* Candidate of each row among higher indices: min over j > i, the lowest j on ties (chunks in
+ * column order, an earlier one winning ties). */
 static void init_rows(void *p, int64_t block, int64_t begin, int64_t end, double *partial) {
   (void)partial;
   const init_arg *a = p;
   double *row = a->rows + block * a->row_len;
-  for (int64_t i = begin; i < end; i++) {
-    const int64_t p0 = (i + 1) / STRATA_H_W, np = hier_panels(a->n);
-    a->kt->sqdist_row(a->d, a->x + i * a->d, a->packed, p0, np, row);
-    double min = HUGE_VAL;
-    int64_t idx = i + 1;
-    for (int64_t j = i + 1; j < a->n; j++) {
-      const double v = row[j - p0 * STRATA_H_W];
-      if (v < min) {
-        min = v;
-        idx = j;
-      }
+  const int64_t np = hier_panels(a->n);
+  for (int64_t i = begin; i < end; i++) a->mindist[i] = HUGE_VAL, a->nghbr[i] = i + 1;
+  for (int64_t c0 = (begin + 1) / STRATA_H_W; c0 < np; c0 += INIT_COL_PANELS) {
+    const int64_t c1 = c0 + INIT_COL_PANELS < np ? c0 + INIT_COL_PANELS : np;
+    for (int64_t i = begin; i < end; i++) {
+      const int64_t p0 = (i + 1) / STRATA_H_W > c0 ? (i + 1) / STRATA_H_W : c0;
+      if (p0 >= c1) break; /* later rows start further right */
+      a->kt->sqdist_row(a->d, a->x + i * a->d, a->packed, p0, c1, row);
+      const int64_t jlo = i + 1 > p0 * STRATA_H_W ? i + 1 : p0 * STRATA_H_W;
+      const int64_t jhi = c1 * STRATA_H_W < a->n ? c1 * STRATA_H_W : a->n;
+      int64_t arg;
+      const double v = a->kt->argmin(jhi - jlo, row + (jlo - p0 * STRATA_H_W), NULL, &arg);
+      if (v < a->mindist[i]) a->mindist[i] = v, a->nghbr[i] = jlo + arg;
     }
-    a->mindist[i] = min;
-    a->nghbr[i] = idx;
   }
+}
+
+/* Moves the live slots (the list from *start) down in order and renumbers every structure:
+ * centroids, sizes, ids, candidates (a dead candidate becomes -1) and the heap, whose shape
+ * is kept (its comparisons see values only), so the run continues exactly as without. */
+static void generic_compact(int64_t d, int64_t m, int64_t live, double *c, double *packed,
+                            double *members, double *mindist, int64_t *nghbr, int64_t *repr,
+                            int64_t *succ, int64_t *pred, int64_t *start, heap *hp, int64_t *map) {
+  for (int64_t q = 0; q < m; q++) map[q] = -1;
+  int64_t k = 0;
+  for (int64_t q = *start; q < m; q = succ[q]) map[q] = k++;
+  for (int64_t q = *start; q < m; q = succ[q]) {
+    const int64_t p = map[q];
+    if (p != q) memmove(c + p * d, c + q * d, (size_t)d * sizeof(double));
+    members[p] = members[q];
+    repr[p] = repr[q];
+    mindist[p] = mindist[q];
+    nghbr[p] = nghbr[q] >= 0 && nghbr[q] < m ? map[nghbr[q]] : -1;
+  }
+  for (int64_t j = 0; j < hp->size; j++) {
+    hp->I[j] = map[hp->I[j]];
+    hp->R[hp->I[j]] = j;
+  }
+  for (int64_t j = 0; j < live; j++) {
+    succ[j] = j + 1;
+    pred[j + 1] = j;
+  }
+  *start = 0;
+  hier_pack(live, d, c, packed);
 }
 
 strata_status hier_generic(strata_ctx *ctx, strata_hier_method method, int64_t n, int64_t d,
@@ -120,6 +157,7 @@ strata_status hier_generic(strata_ctx *ctx, strata_hier_method method, int64_t n
   const int64_t blocks = strata_block_count(n - 1, block_rows);
   double *c = NULL, *packed = NULL, *members = NULL, *mindist = NULL, *row = NULL;
   int64_t *nghbr = NULL, *repr = NULL, *succ = NULL, *pred = NULL, *hI = NULL, *hR = NULL;
+  int64_t *cmap = NULL;
   STRATA_TRY(strata_alloc(ctx, (size_t)(n * d), sizeof(double), "generic: centroids", (void **)&c));
   STRATA_TRY(strata_alloc(ctx, (size_t)(np * (d + 2) * STRATA_H_W), sizeof(double),
                           "generic: packed centroids", (void **)&packed));
@@ -134,6 +172,7 @@ strata_status hier_generic(strata_ctx *ctx, strata_hier_method method, int64_t n
   STRATA_TRY(strata_alloc(ctx, (size_t)n + 1, sizeof(int64_t), "generic: list", (void **)&pred));
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int64_t), "generic: heap", (void **)&hI));
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int64_t), "generic: heap", (void **)&hR));
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int64_t), "generic: compaction", (void **)&cmap));
   memcpy(c, x, (size_t)(n * d) * sizeof(double));
   hier_pack(n, d, c, packed);
   for (int64_t i = 0; i < n; i++) {
@@ -148,29 +187,30 @@ strata_status hier_generic(strata_ctx *ctx, strata_hier_method method, int64_t n
     STRATA_TRY(strata_for_blocks(ctx, "generic: first neighbours", n - 1, block_rows, 0, init_rows,
                                  &ia, NULL));
   }
+  mindist[n - 1] = HUGE_VAL; /* the last slot is never in the heap */
+  nghbr[n - 1] = -1;
   heap hp = {mindist, hI, hR, n - 1};
   for (int64_t i = 0; i < n - 1; i++) hI[i] = hR[i] = i;
   for (int64_t i = (n - 1) >> 1; i > 0;) sift_down(&hp, --i);
 
   double t0 = strata_now();
   const int64_t stride = (d + 2) * STRATA_H_W;
-#define DEAD(j) (packed[((j) / STRATA_H_W) * stride + (j) % STRATA_H_W] != 0)
+  /* m: slots in use (compaction shrinks it; slot m - 1 is always live, it never merges away:
+   * the dead cluster of a merge is the lower index). A candidate of -1 is dead. */
+  int64_t m = n, mp = np;
+#define DEAD(j) ((j) < 0 || packed[((j) / STRATA_H_W) * stride + (j) % STRATA_H_W] != 0)
   for (int64_t i = 0; i < n - 1; i++) {
     int64_t idx1 = hI[0];
     while (DEAD(nghbr[idx1])) {
       /* Re-search the candidate among live higher indices. */
       const int64_t p0 = (idx1 + 1) / STRATA_H_W;
-      kt->sqdist_row(d, c + idx1 * d, packed, p0, np, row);
-      int64_t j = succ[idx1];
-      double min = row[j - p0 * STRATA_H_W];
-      nghbr[idx1] = j;
-      for (j = succ[j]; j < n; j = succ[j]) {
-        const double v = row[j - p0 * STRATA_H_W];
-        if (v < min) {
-          min = v;
-          nghbr[idx1] = j;
-        }
-      }
+      kt->sqdist_row(d, c + idx1 * d, packed, p0, mp, row);
+      /* Dead lanes are +inf in the row, so a SIMD argmin over every slot above idx1 is the
+       * list walk's answer (lowest index on ties), without its chain of dependent loads;
+       * the first live slot stands when all are +inf. */
+      int64_t arg;
+      double min = kt->argmin(m - idx1 - 1, row + (idx1 + 1 - p0 * STRATA_H_W), NULL, &arg);
+      nghbr[idx1] = min < HUGE_VAL ? idx1 + 1 + arg : succ[idx1];
       heap_update_geq(&hp, idx1, min);
       idx1 = hI[0];
     }
@@ -197,9 +237,11 @@ strata_status hier_generic(strata_ctx *ctx, strata_hier_method method, int64_t n
       pred[succ[idx1]] = pred[idx1];
     }
     /* Distances of the new centroid to every live cluster. */
-    kt->sqdist_row(d, c2, packed, 0, np, row);
+    kt->sqdist_row(d, c2, packed, 0, mp, row);
     int64_t j;
-    for (j = start; j < idx2; j = succ[j]) {
+    /* Dense, not along the list: a dead slot's +inf never beats a candidate, and what it
+     * does to its own dead candidate is never read. */
+    for (j = 0; j < idx2; j++) {
       const double v = row[j];
       if (v < mindist[j]) {
         heap_update_leq(&hp, j, v);
@@ -208,16 +250,21 @@ strata_status hier_generic(strata_ctx *ctx, strata_hier_method method, int64_t n
         nghbr[j] = idx1; /* dead: forces a re-search */
       }
     }
-    if (idx2 < n - 1) {
-      j = succ[idx2];
-      nghbr[idx2] = j;
-      double min = row[j];
-      for (j = succ[j]; j < n; j = succ[j])
-        if (row[j] < min) {
-          min = row[j];
-          nghbr[idx2] = j;
-        }
+    if (idx2 < m - 1) {
+      int64_t arg;
+      const double min = kt->argmin(m - idx2 - 1, row + idx2 + 1, NULL, &arg);
+      nghbr[idx2] = min < HUGE_VAL ? idx2 + 1 + arg : succ[idx2];
       heap_update(&hp, idx2, min);
+    }
+    /* Every merge computes a row over all m slots, dead ones too; compacting once an eighth
+     * is dead (O(m d), like one row) keeps rows within 8/7 of the live count. Order is kept,
+     * so the lowest-index and heap tie rules are unchanged. */
+    const int64_t live = n - 1 - i;
+    if (live > 256 && live * 8 < m * 7) {
+      generic_compact(d, m, live, c, packed, members, mindist, nghbr, repr, succ, pred, &start, &hp,
+                      cmap);
+      m = live;
+      mp = hier_panels(m);
     }
     if ((i & 1023) == 0) strata_progress(ctx, "generic linkage", (double)i / (double)n);
   }
@@ -235,5 +282,6 @@ cleanup:
   strata_free(pred);
   strata_free(hI);
   strata_free(hR);
+  strata_free(cmap);
   return st;
 }

@@ -140,11 +140,7 @@ double hier_par_ward_row(strata_ctx *ctx, hier_par_tuner *tu, const strata_hier_
     best[i] = HUGE_VAL;
     args[i] = 0;
     if (p1 > p0) {
-      const int64_t j0 = p0 * STRATA_H_W, len = (p1 - p0) * STRATA_H_W;
-      kt->sqdist_row(d, c, packed, p0, p1, row + j0);
-      if (self >= j0 && self < j0 + len) row[self] = HUGE_VAL;
-      best[i] = kt->ward_argmin(len, row + j0, size + j0, m, &args[i]);
-      args[i] += j0;
+      best[i] = kt->ward_scan(d, c, packed, p0, p1, size, m, self, row, &args[i]);
     }
   }
   const double b = combine(t, best, args, arg);
