@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # strata kmeans against scikit-learn (lloyd, elkan), scikit-learn-intelex (oneDAL) and faiss on
 # the same float32 blobs, 2 threads: (a) seconds per Lloyd iteration from the same initial
-# centres, (b) each tool's default fit, with inertia on the full data. Issue 4's targets.
+# centres (best of REPEAT runs on each side), (b) each tool's default fit, with inertia on the
+# full data. Issue 4's targets.
 . "$(dirname "$0")/common.sh"
 ITERS=${ITERS:-10}
+REPEAT=${REPEAT:-3} # (a): best of REPEAT runs for strata and every peer
 SHAPES=${SHAPES:-"1000000x16x64 1000000x32x256"}
 PEERS=${PEERS:-"sklearn-lloyd sklearn-elkan sklearnex faiss"}
 # faiss's default fit trains on a subsample of 256 rows per centre; faiss-full is the same
@@ -20,17 +22,22 @@ for shape in $SHAPES; do
   [ -f "$data" ] || "$PY" "$BENCH_DIR/peers/kmeans_peers.py" make "$data" "$n" "$d" "$k" 1
   echo
   echo "-- $n x $d, k = $k, float32"
-  # (a) per iteration, same initial centres, fixed iterations, no early stop.
-  out=$("$STRATA" kmeans --in "$data" -k "$k" --out "$DATA/km.h5" --force --init given \
-        --init-centers /init --algorithm lloyd --max-iter "$ITERS" --tol 0 --no-refine --json --threads "$THREADS")
-  s_fit=$(echo "$out" | json_field 'd["phases"].get("init",0)+d["phases"]["iterate"]')
-  s_iter=$(echo "$out" | json_field 'd["results"]["n_iter"]')
-  s_per=$(echo "$s_fit $s_iter" | awk '{print $1/$2}')
+  # (a) per iteration, same initial centres, fixed iterations, no early stop; best of REPEAT
+  # runs on both sides (the same work every run).
+  s_per=""
+  for _ in $(seq "$REPEAT"); do
+    out=$("$STRATA" kmeans --in "$data" -k "$k" --out "$DATA/km.h5" --force --init given \
+          --init-centers /init --algorithm lloyd --max-iter "$ITERS" --tol 0 --no-refine --json --threads "$THREADS")
+    s_fit=$(echo "$out" | json_field 'd["phases"].get("init",0)+d["phases"]["iterate"]')
+    s_iter=$(echo "$out" | json_field 'd["results"]["n_iter"]')
+    s_run=$(echo "$s_fit $s_iter" | awk '{print $1/$2}')
+    if [ -z "$s_per" ] || awk "BEGIN{exit !($s_run < $s_per)}"; then s_per=$s_run; fi
+  done
   gflops=$(echo "$n $d $k $s_per" | awk '{print 2*$1*$2*$3/$4/1e9}')
   printf '(a) %-22s %9.4f s/iter  (%d iterations, %.1f GFLOP/s = %.0f%% of sgemm)\n' "strata lloyd" "$s_per" "$s_iter" "$gflops" "$(echo "$gflops $sgemm" | awk '{print 100*$1/$2}')"
   results="$results{\"shape\":\"$shape\",\"mode\":\"iter\",\"tool\":\"strata\",\"s_per_iter\":$s_per,\"gflops\":$gflops,\"sgemm_gflops\":$sgemm},"
   for peer in $PEERS; do
-    r=$("$PY" "$BENCH_DIR/peers/kmeans_peers.py" "$peer" iter "$data" "$k" "$ITERS")
+    r=$(REPEAT=$REPEAT "$PY" "$BENCH_DIR/peers/kmeans_peers.py" "$peer" iter "$data" "$k" "$ITERS")
     p_per=$(echo "$r" | json_field 'd["seconds"]/d["n_iter"]')
     printf '(a) %-22s %9.4f s/iter  strata is %.1fx faster\n' "$peer" "$p_per" "$(echo "$p_per $s_per" | awk '{print $1/$2}')"
     results="$results{\"shape\":\"$shape\",\"mode\":\"iter\",\"tool\":\"$peer\",\"s_per_iter\":$p_per,\"speedup\":$(echo "$p_per $s_per" | awk '{print $1/$2}')},"
