@@ -33,15 +33,7 @@ static void test_minibatch_any_thread_count(void **state) {
         strata_ctx_free(ctx);
       }
       assert_int_equal(strata_kmeans_algorithm_used(models[0]), STRATA_KMEANS_MINIBATCH);
-      size_t bytes = (size_t)(12 * d) * strata_dtype_size(types[ti]);
-      for (int t = 1; t < 3; t++) {
-        assert_memory_equal(strata_kmeans_centers(models[0]), strata_kmeans_centers(models[t]),
-                            bytes);
-        assert_memory_equal(strata_kmeans_labels(models[0]), strata_kmeans_labels(models[t]),
-                            (size_t)n * sizeof(int32_t));
-        assert_true(strata_kmeans_inertia(models[0]) == strata_kmeans_inertia(models[t]));
-        assert_int_equal(strata_kmeans_n_iter(models[0]), strata_kmeans_n_iter(models[t]));
-      }
+      for (int t = 1; t < 3; t++) test_assert_same_kmeans(models[0], models[t], n);
       /* No refinement jumps for the approximation. */
       assert_int_equal(strata_kmeans_jumps(models[0]), 0);
       for (int t = 0; t < 3; t++) strata_kmeans_free(models[t]);

@@ -38,6 +38,14 @@ cleanup:
   return st;
 }
 
+/* The layout does not allow per-block reads: say why (the caller falls back to a whole read). */
+static void note_unsorted(strata_txn_blocks *out, int64_t row) {
+  snprintf(out->note, sizeof out->note,
+           "/transactions/customer_id is not sorted by customer (row %lld): "
+           "transactions read whole",
+           (long long)row);
+}
+
 /* out->day_max: the last day of the whole log, read in chunks. */
 static strata_status read_last_day(strata_ctx *ctx, strata_txn_blocks *out) {
   strata_status st = STRATA_OK;
@@ -113,10 +121,7 @@ strata_status strata_txn_blocks_probe(strata_ctx *ctx, strata_h5_file *f,
     for (int64_t i = 0; i < rows; i++) {
       int64_t id = chunk[i];
       if (id < prev) {
-        snprintf(out->note, sizeof out->note,
-                 "/transactions/customer_id is not sorted by customer (row %lld): "
-                 "transactions read whole",
-                 (long long)(r0 + i));
+        note_unsorted(out, r0 + i);
         goto cleanup;
       }
       prev = id;
@@ -159,10 +164,7 @@ strata_status strata_txn_chunks_probe(strata_ctx *ctx, strata_h5_file *f, int64_
     for (int64_t i = 0; i < rows; i++) {
       int64_t id = chunk[i];
       if (id < prev) {
-        snprintf(out->note, sizeof out->note,
-                 "/transactions/customer_id is not sorted by customer (row %lld): "
-                 "transactions read whole",
-                 (long long)(r0 + i));
+        note_unsorted(out, r0 + i);
         goto cleanup;
       }
       if (id != prev) {
