@@ -31,7 +31,7 @@
         strata_k_dot_argmin_f64_##isa, strata_k_dot_argmin2_f64_##isa,                            \
         strata_k_sqdist_f64_##isa, strata_k_sqdist_min_f64_##isa, strata_k_sqnorm_f64_##isa,      \
         strata_k_accumulate_f64_##isa, strata_k_gemm_argmin_f64_##isa,                            \
-        strata_k_sqdist_label_f64_##isa                                                           \
+        strata_k_sqdist_label_f64_##isa, NULL, NULL                                               \
   }
 
 static const strata_kernels kernel_tables[STRATA_ISA_COUNT] = {
@@ -82,7 +82,10 @@ static strata_isa best_isa = STRATA_ISA_REF;
 static void init_best(void) {
   best_isa = detect();
   avx512_bf16_table = kernel_tables[STRATA_ISA_AVX512];
-  if (bf16_ok) avx512_bf16_table.sqdist_argmin_f32 = strata_k_sqdist_argmin_f32_avx512bf16;
+  if (bf16_ok) {
+    avx512_bf16_table.sqdist_argmin_f32 = strata_k_sqdist_argmin_f32_avx512bf16;
+    avx512_bf16_table.sqdist_argmin_lb_f32 = strata_k_sqdist_argmin_lb_f32_avx512bf16;
+  }
 }
 
 int strata_isa_bf16(void) {

@@ -214,6 +214,20 @@ typedef void (*strata_k_gemm_argmin_f64_fn)(int64_t n, int64_t k, const double *
                                             int32_t *restrict label, double *restrict dist,
                                             double *restrict dist2);
 
+/* sqdist_argmin's labels (no distances) plus, for each row i, a lower bound lb_i on the exact
+ * squared distance from x_i to every centre other than label_i (0 where the kernel cannot
+ * tell cheaply). Only kernels that get the bound almost free provide it (the table field is
+ * NULL elsewhere): Lloyd keeps the last iteration's bounds so that the final assignment
+ * re-checks only the rows that the centre shifts may have moved. */
+typedef void (*strata_k_sqdist_argmin_lb_f32_fn)(int64_t n, int64_t d, int64_t k,
+                                                 const float *restrict x, int64_t ldx,
+                                                 const float *restrict packed,
+                                                 int32_t *restrict label, float *restrict lb);
+typedef void (*strata_k_sqdist_argmin_lb_f64_fn)(int64_t n, int64_t d, int64_t k,
+                                                 const double *restrict x, int64_t ldx,
+                                                 const double *restrict packed,
+                                                 int32_t *restrict label, double *restrict lb);
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef enum strata_isa {
@@ -246,6 +260,8 @@ typedef struct strata_kernels {
   strata_k_accumulate_f64_fn accumulate_f64;
   strata_k_gemm_argmin_f64_fn gemm_argmin_f64;
   strata_k_sqdist_label_f64_fn sqdist_label_f64;
+  strata_k_sqdist_argmin_lb_f32_fn sqdist_argmin_lb_f32; /* NULL unless the bound is free */
+  strata_k_sqdist_argmin_lb_f64_fn sqdist_argmin_lb_f64; /* NULL unless the bound is free */
 } strata_kernels;
 
 /* The table of the process: filled once (thread-safe) with the best ISA that the CPU and the
@@ -356,7 +372,12 @@ void strata_k_sqdist_argmin_f32_avx512bf16(int64_t n, int64_t d, int64_t k,
                                            const float *restrict x, int64_t ldx,
                                            const float *restrict packed,
                                            int32_t *restrict label, float *restrict dist);
-/* 1 when the CPU and OS run AVX-512 and AVX512_BF16: the avx512 table then uses the kernel
+/* The same screen with labels and lower bounds (sqdist_argmin_lb_f32 of that table). */
+void strata_k_sqdist_argmin_lb_f32_avx512bf16(int64_t n, int64_t d, int64_t k,
+                                              const float *restrict x, int64_t ldx,
+                                              const float *restrict packed,
+                                              int32_t *restrict label, float *restrict lb);
+/* 1 when the CPU and OS run AVX-512 and AVX512_BF16: the avx512 table then uses the kernels
  * above. */
 int strata_isa_bf16(void);
 

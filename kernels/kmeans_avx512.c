@@ -433,9 +433,11 @@ KB_TARGET KA_ALWAYS_INLINE void kb_ttile(const int64_t dp, const __m512i *restri
  * <= Ea (1 + g) / (1 - g) and chain_b >= Eb (1 - g) / (1 + g), so Eb - Ea > 4 g Eb (1 + O(g))
  * makes chain_a < chain_b strictly. The test asks for 5 g (Ea + Eb), which also covers the
  * rounding of the test itself, plus (d + 6) 2^-120 for underflow in any of the steps; estimates
- * at or above 2^126 are left to the chains (which could overflow). */
+ * at or above 2^126 are left to the chains (which could overflow). The estimates go to *ea and
+ * *eq (A >= Ea (1 - 2 g) by the same bound). */
 KB_TARGET static inline int kb_pick2(const int64_t d, const float *restrict xi,
-                                     const float *restrict ca, const float *restrict cq) {
+                                     const float *restrict ca, const float *restrict cq,
+                                     float *ea_out, float *eq_out) {
   __m512 sa = _mm512_setzero_ps(), sq = _mm512_setzero_ps();
   for (int64_t t = 0; t < d; t += 16) {
     const __mmask16 m = d - t >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - t)) - 1u);
@@ -446,6 +448,8 @@ KB_TARGET static inline int kb_pick2(const int64_t d, const float *restrict xi,
     sq = _mm512_fmadd_ps(dq, dq, sq);
   }
   const float ea = _mm512_reduce_add_ps(sa), eq = _mm512_reduce_add_ps(sq);
+  *ea_out = ea;
+  *eq_out = eq;
   if (!(ea < 0x1.0p126f && eq < 0x1.0p126f)) return -1;
   const float g = (float)(d + 6) * 0x1.0p-24f;
   const float margin = 5.0f * g * (ea + eq) + (float)(d + 6) * 0x1.0p-120f;
@@ -489,10 +493,17 @@ static void kb_flush(kb_pending *pd, const int64_t d, const int64_t k, const flo
   pd->m = 0;
 }
 
+/* lb (when not NULL; then dist is NULL): lower bounds on the exact squared distance from each
+ * row to every centre but its label, 0 where unknown. A certified row's other centres score at
+ * most b2 (b3 past two candidates) in the screen, so their exact dot scores S_j = x.c_j -
+ * ||c_j||^2 / 2 are at most b2 + tau (tau covers two scores' errors), and D_j = ||x||^2 - 2 S_j
+ * >= xns (1 - 2 g) - 2 (b2 + tau); the runner-up of two candidates is bounded by its kb_pick2
+ * estimate or its chain, times 1 - 2 (d + 6) 2^-24. Float roundings of these few steps are
+ * covered by 2^-20 relative margins. */
 KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t k,
                                 const float *restrict x, const int64_t ldx,
                                 const float *restrict packed, int32_t *restrict label,
-                                float *restrict dist) {
+                                float *restrict dist, float *restrict lb) {
   float buf[KA_TDMAX * KB_TB] __attribute__((aligned(64)));
   __m512i xb[KA_TDMAX / 2 * KA_TR];
   uint32_t cb[KB_PAIRS_MAX] __attribute__((aligned(64)));
@@ -534,6 +545,8 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
                                    (float)(d + 2) * 0x1.0p-100f);
   const __m512 kb = _mm512_set1_ps((2.5f * (0x1.0p-7f + 0x1.0p-16f) + ib) * cabs);
   const __m512 vinf = _mm512_set1_ps(HUGE_VALF), c2v = _mm512_set1_ps(c2max);
+  const __m512 lbx = _mm512_set1_ps(1.0f - 2.0f * g);
+  const float g_pick = 1.0f - 2.0f * (float)(d + 6) * 0x1.0p-24f;
   int64_t n_seen = 0, n_bad = 0, i0 = 0;
   for (; i0 < n; i0 += KB_TB) {
     if (n_seen >= 4 * KB_TB && 2 * n_bad > n_seen) break; /* the float screen does better */
@@ -598,6 +611,16 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
       ok2[r] = sane & (__mmask16)~ok1[r] & _mm512_cmp_ps_mask(gap2, tau, _CMP_GT_OQ) &
                _mm512_cmp_ps_mask(gap2, vinf, _CMP_LT_OQ);
       any1 |= ok1[r];
+      if (lb != NULL) {
+        const __m512 other = _mm512_mask_blend_ps(ok1[r], b3[r], b2[r]);
+        const __m512 two_s = _mm512_mul_ps(_mm512_add_ps(other, tau), _mm512_set1_ps(2.0f));
+        const __m512 two_up = _mm512_fmadd_ps(_mm512_abs_ps(two_s), _mm512_set1_ps(0x1.0p-20f), two_s);
+        const __m512 low = _mm512_sub_ps(_mm512_mul_ps(xns[r], lbx), two_up);
+        const __m512 bound = _mm512_max_ps(_mm512_mul_ps(low, _mm512_set1_ps(1.0f - 0x1.0p-20f)),
+                                           _mm512_setzero_ps());
+        _mm512_mask_storeu_ps(lb + i0 + r * 16, valid[r],
+                              _mm512_maskz_mov_ps(ok1[r] | ok2[r], bound));
+      }
     }
     if (any1 && dist != NULL) {
       __m512 e1[KA_TR];
@@ -630,10 +653,12 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
           const int32_t ja = l1[lane], jb = l2[lane];
           const float *ca = packed + (ja / 16) * pstride + 32 + ja % 16;
           const float *cq = packed + (jb / 16) * pstride + 32 + jb % 16;
-          const int pick = kb_pick2(d, xi, crow + ja * d, crow + jb * d);
+          float est_a, est_b;
+          const int pick = kb_pick2(d, xi, crow + ja * d, crow + jb * d, &est_a, &est_b);
           if (pick >= 0) {
             label[i + lane] = pick ? jb : ja;
             if (dist != NULL) dist[i + lane] = kb_chain(d, xi, pick ? cq : ca);
+            if (lb != NULL) lb[i + lane] = fminf(lb[i + lane], (pick ? est_a : est_b) * g_pick);
             continue;
           }
           float ea = 0, eb = 0;
@@ -644,11 +669,13 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
           }
           if (!(ea < HUGE_VALF && eb < HUGE_VALF)) {
             two &= ~(1u << lane); /* to the float screen with the rest */
+            if (lb != NULL) lb[i + lane] = 0;
             continue;
           }
           const int b2win = eb < ea || (eb == ea && jb < ja);
           label[i + lane] = b2win ? jb : ja;
           if (dist != NULL) dist[i + lane] = b2win ? eb : ea;
+          if (lb != NULL) lb[i + lane] = fminf(lb[i + lane], (b2win ? ea : eb) * g_pick);
         }
       }
       for (unsigned rest = (unsigned)(valid[r] & (__mmask16)~ok1[r]) & ~two; rest != 0;
@@ -664,9 +691,11 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
     n_bad += nbad;
   }
   if (pd.m > 0) kb_flush(&pd, d, k, packed, label, dist);
-  if (i0 < n)
+  if (i0 < n) {
     tdrive_screen_f32(0, n - i0, d, k, x + i0 * ldx, ldx, packed, label + i0,
                       dist != NULL ? dist + i0 : NULL, NULL);
+    if (lb != NULL) memset(lb + i0, 0, (size_t)(n - i0) * sizeof(float));
+  }
 }
 
 void strata_k_sqdist_argmin_f32_avx512bf16(int64_t n, int64_t d, int64_t k, const float *restrict x,
@@ -678,9 +707,24 @@ void strata_k_sqdist_argmin_f32_avx512bf16(int64_t n, int64_t d, int64_t k, cons
     return;
   }
   const int64_t nt = tsplit_f32(n, d);
-  kb_screen(nt, d, k, x, ldx, packed, label, dist);
+  kb_screen(nt, d, k, x, ldx, packed, label, dist, NULL);
   drive_f32(KA_FORM_DIRECT, KA_MODE_BEST1, n - nt, d, k, x + nt * ldx, ldx, NULL, packed,
             label + nt, dist != NULL ? dist + nt : NULL, NULL, NULL, 0);
+}
+
+void strata_k_sqdist_argmin_lb_f32_avx512bf16(int64_t n, int64_t d, int64_t k,
+                                              const float *restrict x, int64_t ldx,
+                                              const float *restrict packed,
+                                              int32_t *restrict label, float *restrict lb) {
+  const int64_t np = (k + 15) / 16, dp = (d + 1) / 2;
+  int64_t nt = 0;
+  if (d <= KA_TDMAX && np * dp * 16 <= KB_PAIRS_MAX) {
+    nt = tsplit_f32(n, d);
+    kb_screen(nt, d, k, x, ldx, packed, label, NULL, lb);
+  }
+  /* The rest (or all of a shape the screen does not take): labels only, bounds unknown. */
+  strata_k_sqdist_argmin_f32_avx512(n - nt, d, k, x + nt * ldx, ldx, packed, label + nt, NULL);
+  memset(lb + nt, 0, (size_t)(n - nt) * sizeof(float));
 }
 
 #else /* ---------------------------------------------------------------- template */

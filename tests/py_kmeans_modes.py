@@ -2,13 +2,17 @@
 the default fit (auto: k-means|| here) reaches an inertia no worse than scikit-learn's default
 KMeans on blobs; every init recovers the known blob centres; mini-batch reaches
 MiniBatchKMeans' quality; out of core (--memory below the data) gives the in-memory result bit
-for bit; bad flags and data exit with the documented codes.
+for bit; Lloyd gives the reference kernels' result bit for bit with the machine's best kernels
+(on AVX512_BF16 CPUs: its final assignment bounded by the last iteration's screen); bad flags
+and data exit with the documented codes.
 
 usage: py_kmeans_modes.py path/to/strata
 """
 import json
 import os
+import subprocess
 
+import strata_test
 from strata_test import check, finish, need, run as run_strata, tmp
 
 h5py, np, cluster = need("h5py", "numpy", "sklearn.cluster")
@@ -119,5 +123,39 @@ with h5py.File(bad, "w") as f:
 for extra in ([], ["--memory", "512K"]):
     r = run(["--in", bad, "-k", "3", "--out", out, "--force"] + extra)
     check(r.returncode == 3 and "row 777" in r.stderr, f"NaN {extra}: {r.returncode} {r.stderr}")
+
+# Lloyd with the best kernels (bfloat16 screen and bounded final assignment where the CPU has
+# them) against the portable reference kernels: stopped early, converged, and with an empty
+# cluster re-seeded (two identical initial centres), 1 and 2 threads.
+dup = os.path.join(tmp, "dup.h5")
+with h5py.File(dup, "w") as f:
+    f["accounts/features"] = x
+    init = x[rng.choice(n, k, replace=False)]
+    init[5] = init[4]
+    f["init"] = init
+for data, iters in ((path, 3), (path, 200), (dup, 4)):
+    outs = []
+    for isa, threads in (("ref", 1), (None, 1), (None, 2)):
+        env = dict(os.environ)
+        env.pop("STRATA_ISA", None)
+        if isa:
+            env["STRATA_ISA"] = isa
+        o = os.path.join(tmp, f"isa-{isa}-{threads}.h5")
+        r = subprocess.run([strata_test.strata, "kmeans", "--in", data, "-k", str(k), "--out", o,
+                            "--force", "--init", "given", "--init-centers", "/init",
+                            "--algorithm", "lloyd", "--max-iter", str(iters), "--tol", "0",
+                            "--no-refine", "--threads", str(threads), "--json"],
+                           capture_output=True, text=True, env=env)
+        check(r.returncode == 0, f"lloyd {data} {iters} isa {isa}: {r.stderr}")
+        if r.returncode:
+            break
+        with h5py.File(o, "r") as f:
+            outs.append((json.loads(r.stdout)["results"], f["kmeans/centers"][()],
+                         f["kmeans/labels"][()]))
+    for res, c, lab in outs[1:]:
+        same = (res["inertia"] == outs[0][0]["inertia"] and res["n_iter"] == outs[0][0]["n_iter"]
+                and np.array_equal(c, outs[0][1]) and np.array_equal(lab, outs[0][2]))
+        check(same, f"lloyd on {os.path.basename(data)}, {iters} iterations: best kernels differ "
+                    f"from the reference ({res['inertia']} vs {outs[0][0]['inertia']})")
 
 finish()

@@ -404,6 +404,45 @@ static void test_screen_near_ties_and_uncentred(void **state) {
   screen_case_f64(700, 8, 20, 3e9, 17);
 }
 
+/* sqdist_argmin_lb (the bfloat16 table only): the labels of the reference, and per row a true
+ * lower bound on the exact squared distance to every other centre (exact in double here: the
+ * inputs are floats). Returns the share of rows with a positive bound, the bound's use. */
+static double lb_case(const problem_f32 *p) {
+  const strata_kernels *kt = strata_kernels_for(STRATA_ISA_AVX512);
+  if (kt == NULL || kt->sqdist_argmin_lb_f32 == NULL) return -1.0;
+  int32_t *want = xmalloc(sizeof(int32_t) * (size_t)p->n);
+  int32_t *got = xmalloc(sizeof(int32_t) * (size_t)p->n);
+  float *lb = xmalloc(sizeof(float) * (size_t)p->n);
+  strata_kernels_for(STRATA_ISA_REF)
+      ->sqdist_argmin_f32(p->n, p->d, p->k, p->x, p->ldx, p->packed, want, NULL);
+  kt->sqdist_argmin_lb_f32(p->n, p->d, p->k, p->x, p->ldx, p->packed, got, lb);
+  assert_memory_equal(got, want, sizeof(int32_t) * (size_t)p->n);
+  int64_t positive = 0;
+  for (int64_t i = 0; i < p->n; i++) {
+    double second = HUGE_VAL;
+    for (int64_t j = 0; j < p->k; j++) {
+      if (j == want[i]) continue;
+      double acc = 0.0;
+      for (int64_t t = 0; t < p->d; t++) {
+        const double diff = (double)p->x[i * p->ldx + t] - (double)p->c[j * p->ldc + t];
+        acc += diff * diff;
+      }
+      if (acc < second) second = acc;
+    }
+    assert_true(lb[i] >= 0.0f);
+    if (!((double)lb[i] <= second * (1.0 + 1e-13))) {
+      print_error("row %lld: bound %.9g above the exact second distance %.9g\n", (long long)i,
+                  (double)lb[i], second);
+      fail();
+    }
+    positive += lb[i] > 0.0f;
+  }
+  free(want);
+  free(got);
+  free(lb);
+  return (double)positive / (double)p->n;
+}
+
 /* The bfloat16 screen of the avx512 float argmin (AVX512_BF16 CPUs) on Gaussian blobs, where it
  * decides most rows, and in all three of its ways: one certain centre; two candidates (a
  * second centre near some blob means), settled by their direct distances; more (a third
@@ -432,6 +471,11 @@ static void blobs_case(int64_t n, int64_t d, int64_t k, double sd, uint64_t seed
     }
   problem_pack_f32(&p);
   for (int t = 0; t < m; t++) compare_with_ref_f32(tables[t], &p);
+  const double useful = lb_case(&p);
+  /* Well-separated blobs (the benchmark's kind): the bound must be known for most rows, or the
+   * bounded final assignment of Lloyd gains nothing. Past the screen's shapes it is all 0. */
+  if (useful >= 0.0 && d == 16 && k == 64) assert_true(useful > 0.8);
+  if (useful >= 0.0 && d > 128) assert_true(useful == 0.0);
   problem_free_f32(&p);
 }
 
@@ -444,6 +488,7 @@ static void test_bf16_screen_blobs(void **state) {
   blobs_case(700, 128, 40, 0.3, 35);
   blobs_case(130, 9, 300, 1.0, 36);
   blobs_case(500, 16, 1, 1.0, 37);
+  blobs_case(300, 130, 20, 1.0, 38); /* past the screen: plain labels, bounds 0 */
 }
 
 /* km_assign_hinted (the last assignment of Lloyd and Hamerly, which keeps a candidate label

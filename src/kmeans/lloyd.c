@@ -1,4 +1,5 @@
 /* Lloyd's algorithm and the shared assignment/update steps, for float and double data. */
+#include <math.h>
 #include <string.h>
 
 #include "core/driver.h"

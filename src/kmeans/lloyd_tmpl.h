@@ -16,6 +16,7 @@ typedef struct SFX(assign_job) {
   double *sqdist; /* NULL or n squared distances (final assignment) */
   int update;     /* 1: labels only, plus centre sums and the count of label changes */
   int first;      /* first iteration: the labels hold nothing yet, every row has changed */
+  T *lb;          /* NULL or n lower bounds from sqdist_argmin_lb (iterations only) */
 } SFX(assign_job);
 
 /* Sub-blocks bound the stack buffers (new labels, for the change count; distances) and keep a
@@ -54,7 +55,11 @@ static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t e
   for (int64_t s = begin; s < end; s += KM_SUB_ROWS) {
     int64_t rows = end - s < KM_SUB_ROWS ? end - s : KM_SUB_ROWS;
     int32_t fresh[KM_SUB_ROWS];
-    p->kern->KERN(sqdist_argmin)(rows, d, k, x + s * p->ldx, p->ldx, job->packed, fresh, NULL);
+    if (job->lb != NULL)
+      p->kern->KERN(sqdist_argmin_lb)(rows, d, k, x + s * p->ldx, p->ldx, job->packed, fresh,
+                                      job->lb + s);
+    else
+      p->kern->KERN(sqdist_argmin)(rows, d, k, x + s * p->ldx, p->ldx, job->packed, fresh, NULL);
     int32_t *labels = job->labels + s;
     if (job->first) {
       changed += rows;
@@ -81,7 +86,7 @@ strata_status SFX(km_assign)(const km_problem *p, const T *centers, int32_t *lab
   STRATA_TRY(strata_alloc(p->ctx, KM_PACKED_LEN(p->k, p->d), sizeof(T), "packed centres",
                           (void **)&packed));
   KM_PACK(p->k, p->d, centers, p->d, packed);
-  SFX(assign_job) job = {p, packed, labels, sqdist, 0, 0};
+  SFX(assign_job) job = {p, packed, labels, sqdist, 0, 0, NULL};
   double total = 0.0;
   STRATA_TRY(
       strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 1, SFX(assign_block), &job, &total));
@@ -282,6 +287,88 @@ cleanup:
   return st;
 }
 
+/* The final assignment of Lloyd from the last iteration's labels and lower bounds (the kernel's
+ * sqdist_argmin_lb at the centres `old`): the same labels, distances and inertia as km_assign.
+ *
+ * Hamerly's test (2010): centre j moved by s_j from old to new, so ||x - c_j(new)|| >=
+ * sqrt(lb) - max_{j != a} s_j for every j other than the label a. When the direct chain to a,
+ * chain_a, is below that bound squared times 1 - 4 (d + 2) u, every other chain (within
+ * (d + 2) u of its exact value) exceeds it: a is the argmin kernel's label, chain_a its
+ * distance. The other rows (bound unknown, centres moved too far) get the argmin kernel.
+ * Cost: one chain per row (sqdist_label) where the full argmin costs k of them; after ten
+ * iterations on the benchmark blobs about 95 % of the rows pass. */
+typedef struct SFX(bound_job) {
+  const km_problem *p;
+  const T *packed;
+  int32_t *labels;       /* in: the last iteration's labels; out: final labels */
+  const T *lb;           /* the last iteration's lower bounds */
+  double shift1, shift2; /* largest and second largest centre shift, rounded up */
+  int64_t arg1;          /* the centre that moved most */
+} SFX(bound_job);
+
+static void SFX(bounded_block)(void *arg, int64_t block, int64_t begin, int64_t end,
+                               double *partial) {
+  (void)block;
+  const SFX(bound_job) *job = arg;
+  const km_problem *p = job->p;
+  const T *x = (const T *)p->x;
+  const int64_t d = p->d;
+  const double margin = 1.0 - 4.0 * (double)(d + 2) * KM_EPS;
+  double inertia = 0.0;
+  SFX(hint_batch) full;
+  full.m = 0;
+  for (int64_t s = begin; s < end; s += KM_SUB_ROWS) {
+    const int64_t rows = end - s < KM_SUB_ROWS ? end - s : KM_SUB_ROWS;
+    int32_t *lab = job->labels + s;
+    T dist[KM_SUB_ROWS];
+    p->kern->KERN(sqdist_label)(rows, d, p->k, x + s * p->ldx, p->ldx, job->packed, lab, dist);
+    for (int64_t i = 0; i < rows; i++) {
+      const double other = lab[i] == job->arg1 ? job->shift2 : job->shift1;
+      const double room = sqrt((double)job->lb[s + i]) - other;
+      if (room > 0.0 && (double)dist[i] < room * room * margin) continue;
+      memcpy(full.x + full.m * d, x + (s + i) * p->ldx, (size_t)d * sizeof(T));
+      full.row[full.m++] = i;
+      if (full.m == KM_HINT_GATHER) SFX(hint_full)(p, job->packed, &full, lab, dist);
+    }
+    if (full.m > 0) SFX(hint_full)(p, job->packed, &full, lab, dist);
+    for (int64_t i = 0; i < rows; i++) inertia += (p->w ? p->w[s + i] : 1.0) * (double)dist[i];
+  }
+  partial[0] = inertia;
+}
+
+static strata_status SFX(km_assign_bounded)(const km_problem *p, const T *centers, const T *old,
+                                            int32_t *labels, const T *lb, double *inertia) {
+  strata_status st = STRATA_OK;
+  const int64_t k = p->k, d = p->d;
+  T *packed = NULL;
+  STRATA_TRY(
+      strata_alloc(p->ctx, KM_PACKED_LEN(k, d), sizeof(T), "packed centres", (void **)&packed));
+  KM_PACK(k, d, centers, d, packed);
+  SFX(bound_job) job = {p, packed, labels, lb, 0.0, 0.0, -1};
+  for (int64_t j = 0; j < k; j++) {
+    double acc = 0.0;
+    for (int64_t t = 0; t < d; t++) {
+      const double diff = (double)centers[j * d + t] - (double)old[j * d + t];
+      acc += diff * diff;
+    }
+    const double shift = sqrt(acc) * (1.0 + 1e-12);
+    if (shift > job.shift1) {
+      job.shift2 = job.shift1;
+      job.shift1 = shift;
+      job.arg1 = j;
+    } else if (shift > job.shift2) {
+      job.shift2 = shift;
+    }
+  }
+  double total = 0.0;
+  STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 1, SFX(bounded_block),
+                               &job, &total));
+  if (inertia) *inertia = total;
+cleanup:
+  strata_free(packed);
+  return st;
+}
+
 typedef struct SFX(farthest_job) {
   const km_problem *p;
   const int32_t *labels;
@@ -371,10 +458,17 @@ cleanup:
 strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
   strata_status st = STRATA_OK;
   const int64_t k = p->k, d = p->d;
-  T *packed = NULL, *next = NULL;
+  T *packed = NULL, *next = NULL, *prev = NULL, *lb = NULL;
   double *sums = NULL;
   T *centers = (T *)run->centers;
   const size_t plen = km_partial_len(k, d);
+  /* Where the kernel gives lower bounds for free, keep them (and the centres they belong to)
+   * for a bounded final assignment. */
+  const int bounded = p->kern->KERN(sqdist_argmin_lb) != NULL && d <= KM_HINT_DMAX;
+  if (bounded) {
+    STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(T), "distance bounds", (void **)&lb));
+    STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * d), sizeof(T), "centres", (void **)&prev));
+  }
   STRATA_TRY(
       strata_alloc(p->ctx, KM_PACKED_LEN(k, d), sizeof(T), "packed centres", (void **)&packed));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * d), sizeof(T), "centres", (void **)&next));
@@ -382,7 +476,7 @@ strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
   /* No -1 fill of the labels: the first iteration counts every row as changed, and its
    * writes touch the (often fresh) label pages in parallel instead of one serial pass. */
   run->converged = 0;
-  SFX(assign_job) job = {p, packed, run->labels, NULL, 1, 1};
+  SFX(assign_job) job = {p, packed, run->labels, NULL, 1, 1, lb};
   int ran = 0; /* the labels hold an assignment */
   for (int it = 0; it < p->max_iter; it++) {
     job.first = it == 0;
@@ -392,6 +486,7 @@ strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
                                  &job, sums));
     double shift;
     STRATA_TRY(SFX(km_update)(p, run->labels, centers, next, sums, &shift));
+    if (prev != NULL) memcpy(prev, centers, (size_t)(k * d) * sizeof(T));
     memcpy(centers, next, (size_t)(k * d) * sizeof(T));
     run->n_iter = it + 1;
     if (sums[k * d + k + 1] == 0.0 || shift <= p->tol_abs) {
@@ -405,13 +500,17 @@ strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
    * centres (after a strict convergence the labels come back unchanged). The iterations
    * compute labels only, so this is also where the exact inertia comes from; the last
    * iteration's labels serve as candidates. */
-  if (ran)
+  if (ran && bounded)
+    STRATA_TRY(SFX(km_assign_bounded)(p, centers, prev, run->labels, lb, &run->inertia));
+  else if (ran)
     STRATA_TRY(SFX(km_assign_hinted)(p, centers, run->labels, &run->inertia));
   else
     STRATA_TRY(SFX(km_assign)(p, centers, run->labels, NULL, &run->inertia));
 cleanup:
   strata_free(packed);
   strata_free(next);
+  strata_free(prev);
+  strata_free(lb);
   strata_free(sums);
   return st;
 }
