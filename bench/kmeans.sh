@@ -6,6 +6,11 @@
 . "$(dirname "$0")/common.sh"
 ITERS=${ITERS:-10}
 REPEAT=${REPEAT:-3} # (a): best of REPEAT runs for strata and every peer
+# (a) again as INTERLEAVE rounds of one strata run then one fit of each INTERLEAVE_PEERS peer
+# (after an untimed warm-up fit in its process), back to back: the per-round ratios and their
+# median, a steadier figure than best-of-REPEAT on a machine whose speed drifts between runs.
+INTERLEAVE=${INTERLEAVE:-0}
+INTERLEAVE_PEERS=${INTERLEAVE_PEERS:-sklearn-lloyd}
 SHAPES=${SHAPES:-"1000000x16x64 1000000x32x256"}
 PEERS=${PEERS:-"sklearn-lloyd sklearn-elkan sklearnex faiss"}
 # faiss's default fit trains on a subsample of 256 rows per centre; faiss-full is the same
@@ -41,6 +46,21 @@ for shape in $SHAPES; do
     p_per=$(echo "$r" | json_field 'd["seconds"]/d["n_iter"]')
     printf '(a) %-22s %9.4f s/iter  strata is %.1fx faster\n' "$peer" "$p_per" "$(echo "$p_per $s_per" | awk '{print $1/$2}')"
     results="$results{\"shape\":\"$shape\",\"mode\":\"iter\",\"tool\":\"$peer\",\"s_per_iter\":$p_per,\"speedup\":$(echo "$p_per $s_per" | awk '{print $1/$2}')},"
+  done
+  for peer in $INTERLEAVE_PEERS; do
+    [ "$INTERLEAVE" -gt 0 ] || break
+    ratios=""
+    for _ in $(seq "$INTERLEAVE"); do
+      out=$("$STRATA" kmeans --in "$data" -k "$k" --out "$DATA/km.h5" --force --init given \
+            --init-centers /init --algorithm lloyd --max-iter "$ITERS" --tol 0 --no-refine --json --threads "$THREADS")
+      s_run=$(echo "$out" | json_field '(d["phases"].get("init",0)+d["phases"]["iterate"])/d["results"]["n_iter"]')
+      r=$(WARMUP=1 REPEAT=1 "$PY" "$BENCH_DIR/peers/kmeans_peers.py" "$peer" iter "$data" "$k" "$ITERS")
+      p_run=$(echo "$r" | json_field 'd["seconds"]/d["n_iter"]')
+      ratios="$ratios $(echo "$p_run $s_run" | awk '{printf "%.2f", $1/$2}')"
+    done
+    median=$(echo "$ratios" | tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+    printf '(a) %-22s interleaved rounds: strata is%sx faster, median %.2fx\n' "$peer" "$ratios" "$median"
+    results="$results{\"shape\":\"$shape\",\"mode\":\"iter-interleaved\",\"tool\":\"$peer\",\"ratios\":[$(echo $ratios | tr ' ' ',')],\"median_speedup\":$median},"
   done
   # (b) default fits: init + iterations to convergence.
   out=$("$STRATA" kmeans --in "$data" -k "$k" --out "$DATA/km.h5" --force --json --threads "$THREADS")
