@@ -173,6 +173,61 @@ static void test_empty_cluster_is_reseeded(void **state) {
   strata_ctx_free(ctx);
 }
 
+/* After the first pass the centre sums are updated by the rows that change label (km_totals):
+ * at strict convergence the centres must still be the exact means of their rows, in float and
+ * double, with and without an emptied cluster re-seeded on the way (k = 30 on 12 blobs from
+ * random rows), for every exact algorithm. The means here are summed afresh in long double. */
+static void test_kept_sums_are_the_means(void **state) {
+  (void)state;
+  strata_ctx *ctx = test_ctx(2);
+  const strata_dtype types[2] = {STRATA_F32, STRATA_F64};
+  for (int ti = 0; ti < 2; ti++)
+    for (int64_t k = 12; k <= 30; k += 18)
+      for (int alg = STRATA_KMEANS_LLOYD; alg <= STRATA_KMEANS_YINYANG; alg++) {
+        const int64_t n = 20000, d = 5;
+        void *data = test_blobs(types[ti], n, d, 12, 10.0, 300 + (uint64_t)k, NULL);
+        strata_matrix x = {data, n, d, d, types[ti]};
+        strata_kmeans_params p;
+        strata_kmeans_params_init(&p);
+        p.k = k;
+        p.seed = 3;
+        p.tol = 0;
+        p.refine = 0;
+        p.max_iter = 1000;
+        p.init = STRATA_KMEANS_INIT_RANDOM;
+        p.algorithm = (strata_kmeans_algorithm)alg;
+        strata_kmeans *m = test_kmeans_fit(ctx, &x, &p);
+        assert_true(strata_kmeans_converged(m));
+        assert_true(strata_kmeans_n_iter(m) > 3); /* several passes of changes only */
+        const int32_t *lab = strata_kmeans_labels(m);
+        const void *c = strata_kmeans_centers(m);
+        long double *sum = calloc((size_t)(k * d), sizeof *sum);
+        int64_t *count = calloc((size_t)k, sizeof *count);
+        for (int64_t i = 0; i < n; i++) {
+          count[lab[i]]++;
+          for (int64_t t = 0; t < d; t++)
+            sum[lab[i] * d + t] += types[ti] == STRATA_F32 ? (long double)((float *)data)[i * d + t]
+                                                            : (long double)((double *)data)[i * d + t];
+        }
+        /* Centres are stored in the data's type: within its rounding of the exact mean. */
+        const double tol = types[ti] == STRATA_F32 ? 1e-6 : 1e-13;
+        for (int64_t j = 0; j < k; j++) {
+          assert_true(count[j] > 0);
+          for (int64_t t = 0; t < d; t++) {
+            const double mean = (double)(sum[j * d + t] / (long double)count[j]);
+            const double cj = types[ti] == STRATA_F32 ? (double)((const float *)c)[j * d + t]
+                                                      : ((const double *)c)[j * d + t];
+            assert_true(fabs(cj - mean) <= tol * (1.0 + fabs(mean)));
+          }
+        }
+        free(sum);
+        free(count);
+        strata_kmeans_free(m);
+        free(data);
+      }
+  strata_ctx_free(ctx);
+}
+
 static void test_predict_reproduces_labels(void **state) {
   (void)state;
   strata_ctx *ctx = test_ctx(2);
@@ -316,6 +371,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_empty_cluster_is_reseeded),
+      cmocka_unit_test(test_kept_sums_are_the_means),
       cmocka_unit_test(test_hamerly_equals_lloyd),
       cmocka_unit_test(test_same_result_for_any_thread_count),
       cmocka_unit_test(test_weights_equal_duplication),

@@ -8,9 +8,9 @@
  *
  * Same result as Lloyd, bit for bit: a row is only skipped when its bounds clear the others by
  * more than the rounding of the kernel's distances (KM_SLACK below), and every full
- * recomputation uses the same kernel as Lloyd; the centre sums are re-accumulated over all
- * rows in row order exactly as in Lloyd (O(n d), cheap against O(n k d)), so identical labels
- * give identical centres.
+ * recomputation uses the same kernel as Lloyd; the centre sums are updated exactly as in
+ * Lloyd (km_totals: in full, or by the changed rows in row order), so identical labels give
+ * identical centres.
  *
  * Template: instantiated by hamerly.c for float and double (see typed.h).
  */
@@ -27,6 +27,7 @@ typedef struct SFX(hamerly_job) {
   double slack;           /* relative rounding margin of a distance */
   T *scratch;             /* threads x KM_HAMERLY_SUB x d: gathered rows */
   int first;              /* first iteration: every row gets a full assignment */
+  int deltas;             /* send the changed rows' moves, not full sums (km_totals) */
 } SFX(hamerly_job);
 
 static void SFX(hamerly_block)(void *arg, int64_t block, int64_t begin, int64_t end,
@@ -64,15 +65,19 @@ static void SFX(hamerly_block)(void *arg, int64_t block, int64_t begin, int64_t 
     p->kern->KERN(sqdist_argmin2)(m, d, k, gathered, d, job->packed, label, d1, d2);
     for (int64_t r = 0; r < m; r++) {
       int64_t i = rows[r];
-      changed += label[r] != job->labels[i];
+      if (label[r] != job->labels[i]) {
+        changed++;
+        if (job->deltas) SFX(km_move_row)(x + i * p->ldx, d, k, job->labels[i], label[r], partial);
+      }
       job->labels[i] = label[r];
       job->upper[i] = sqrt((double)d1[r]);
       job->lower[i] = sqrt((double)d2[r]);
       inertia += (p->w ? p->w[i] : 1.0) * (double)d1[r];
     }
   }
-  p->kern->KERN(accumulate)(end - begin, d, x + begin * p->ldx, p->ldx, job->labels + begin,
-                            p->w ? p->w + begin : NULL, partial, d, partial + k * d);
+  if (!job->deltas)
+    p->kern->KERN(accumulate)(end - begin, d, x + begin * p->ldx, p->ldx, job->labels + begin,
+                              p->w ? p->w + begin : NULL, partial, d, partial + k * d);
   partial[k * d + k] = inertia;
   partial[k * d + k + 1] = changed;
 }
@@ -119,6 +124,7 @@ strata_status SFX(km_hamerly)(const km_problem *p, km_run *run) {
   const int64_t k = p->k, d = p->d;
   T *packed = NULL, *next = NULL;
   double *sums = NULL, *upper = NULL, *lower = NULL, *half_gap = NULL, *move = NULL;
+  km_totals kept = {NULL, 0};
   T *scratch = NULL;
   T *centers = (T *)run->centers;
   const size_t plen = km_partial_len(k, d);
@@ -126,6 +132,7 @@ strata_status SFX(km_hamerly)(const km_problem *p, km_run *run) {
       strata_alloc(p->ctx, KM_PACKED_LEN(k, d), sizeof(T), "packed centres", (void **)&packed));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * d), sizeof(T), "centres", (void **)&next));
   STRATA_TRY(strata_alloc(p->ctx, plen, sizeof(double), "centre sums", (void **)&sums));
+  STRATA_TRY(km_totals_init(p, &kept));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "upper bounds", (void **)&upper));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "lower bounds", (void **)&lower));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(double), "centre gaps", (void **)&half_gap));
@@ -138,16 +145,17 @@ strata_status SFX(km_hamerly)(const km_problem *p, km_run *run) {
    * distances (square roots) half that. Four times over is a comfortable margin. */
   double slack = 4.0 * (double)(d + 2) * KM_EPS;
   SFX(hamerly_job)
-  job = {p, centers, packed, run->labels, upper, lower, half_gap, slack, scratch, 1};
+  job = {p, centers, packed, run->labels, upper, lower, half_gap, slack, scratch, 1, 0};
   int strict = 0;
   for (int it = 0; it < p->max_iter; it++) {
     KM_PACK(k, d, centers, d, packed);
     SFX(half_gaps)(k, d, centers, half_gap);
     job.first = it == 0;
+    job.deltas = kept.deltas;
     STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, plen, SFX(hamerly_block),
                                  &job, sums));
     double shift;
-    STRATA_TRY(SFX(km_update)(p, run->labels, centers, next, sums, &shift));
+    STRATA_TRY(SFX(km_update_kept)(p, run->labels, centers, next, &kept, sums, &shift));
     /* Centre movements loosen the bounds (triangle inequality). */
     SFX(shift_job) sj = {run->labels, upper, lower, move, -1, 0.0, 0.0};
     for (int64_t j = 0; j < k; j++) {
@@ -188,6 +196,7 @@ cleanup:
   strata_free(packed);
   strata_free(next);
   strata_free(sums);
+  km_totals_free(&kept);
   strata_free(upper);
   strata_free(lower);
   strata_free(half_gap);

@@ -2,9 +2,9 @@
  * Lloyd's algorithm (Lloyd 1982) and the two steps every exact variant shares: assignment of
  * rows to their nearest centre, and the centre update with scikit-learn's empty-cluster
  * policy. Cost: O(n k d) per iteration for the assignment (the packed direct-form kernel,
- * bit-identical on every ISA; labels only during the iterations), O(n d) for the update.
- * Per-block partial sums are added in block order, so results do not depend on the thread
- * count.
+ * bit-identical on every ISA; labels only during the iterations), O(n d) for the first
+ * update and O(d) per changed row after it (km_totals). Per-block partial sums are added in
+ * block order, so results do not depend on the thread count.
  *
  * Template: instantiated by lloyd.c for float and double (see typed.h).
  */
@@ -16,6 +16,7 @@ typedef struct SFX(assign_job) {
   double *sqdist; /* NULL or n squared distances (final assignment) */
   int update;     /* 1: labels only, plus centre sums and the count of label changes */
   int first;      /* first iteration: the labels hold nothing yet, every row has changed */
+  int deltas;     /* send the changed rows' moves, not full sums (km_totals) */
   T *lb;          /* NULL or n lower bounds from sqdist_argmin_lb (iterations only) */
 } SFX(assign_job);
 
@@ -64,6 +65,13 @@ static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t e
     if (job->first) {
       changed += rows;
       memcpy(labels, fresh, (size_t)rows * sizeof(int32_t));
+    } else if (job->deltas) {
+      for (int64_t i = 0; i < rows; i++)
+        if (fresh[i] != labels[i]) {
+          changed++;
+          SFX(km_move_row)(x + (s + i) * p->ldx, d, k, labels[i], fresh[i], partial);
+          labels[i] = fresh[i];
+        }
     } else {
       for (int64_t i = 0; i < rows; i++) {
         changed += fresh[i] != labels[i];
@@ -72,8 +80,9 @@ static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t e
     }
     /* Accumulate while the sub-block's rows are still in cache; sub-blocks in order keep the
      * row order of the sums, hence the same result as one call over the block. */
-    p->kern->KERN(accumulate)(rows, d, x + s * p->ldx, p->ldx, fresh, p->w ? p->w + s : NULL,
-                              partial, d, partial + k * d);
+    if (!job->deltas)
+      p->kern->KERN(accumulate)(rows, d, x + s * p->ldx, p->ldx, fresh, p->w ? p->w + s : NULL,
+                                partial, d, partial + k * d);
   }
   partial[k * d + k] = 0.0;
   partial[k * d + k + 1] = (double)changed;
@@ -86,7 +95,7 @@ strata_status SFX(km_assign)(const km_problem *p, const T *centers, int32_t *lab
   STRATA_TRY(strata_alloc(p->ctx, KM_PACKED_LEN(p->k, p->d), sizeof(T), "packed centres",
                           (void **)&packed));
   KM_PACK(p->k, p->d, centers, p->d, packed);
-  SFX(assign_job) job = {p, packed, labels, sqdist, 0, 0, NULL};
+  SFX(assign_job) job = {p, packed, labels, sqdist, 0, 0, 0, NULL};
   double total = 0.0;
   STRATA_TRY(
       strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 1, SFX(assign_block), &job, &total));
@@ -455,13 +464,22 @@ cleanup:
   return st;
 }
 
+strata_status SFX(km_update_kept)(const km_problem *p, const int32_t *labels, const T *old_centers,
+                                  T *new_centers, km_totals *kept, const double *pass,
+                                  double *shift) {
+  km_totals_add(p, kept, pass);
+  return SFX(km_update)(p, labels, old_centers, new_centers, kept->sum, shift);
+}
+
 strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
   strata_status st = STRATA_OK;
   const int64_t k = p->k, d = p->d;
   T *packed = NULL, *next = NULL, *prev = NULL, *lb = NULL;
   double *sums = NULL;
+  km_totals kept = {NULL, 0};
   T *centers = (T *)run->centers;
   const size_t plen = km_partial_len(k, d);
+  STRATA_TRY(km_totals_init(p, &kept));
   /* Where the kernel gives lower bounds for free, keep them (and the centres they belong to)
    * for a bounded final assignment. */
   const int bounded = p->kern->KERN(sqdist_argmin_lb) != NULL && d <= KM_HINT_DMAX;
@@ -476,16 +494,17 @@ strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
   /* No -1 fill of the labels: the first iteration counts every row as changed, and its
    * writes touch the (often fresh) label pages in parallel instead of one serial pass. */
   run->converged = 0;
-  SFX(assign_job) job = {p, packed, run->labels, NULL, 1, 1, lb};
+  SFX(assign_job) job = {p, packed, run->labels, NULL, 1, 1, 0, lb};
   int ran = 0; /* the labels hold an assignment */
   for (int it = 0; it < p->max_iter; it++) {
     job.first = it == 0;
+    job.deltas = kept.deltas;
     ran = 1;
     KM_PACK(k, d, centers, d, packed);
     STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, plen, SFX(assign_block),
                                  &job, sums));
     double shift;
-    STRATA_TRY(SFX(km_update)(p, run->labels, centers, next, sums, &shift));
+    STRATA_TRY(SFX(km_update_kept)(p, run->labels, centers, next, &kept, sums, &shift));
     if (prev != NULL) memcpy(prev, centers, (size_t)(k * d) * sizeof(T));
     memcpy(centers, next, (size_t)(k * d) * sizeof(T));
     run->n_iter = it + 1;
@@ -512,5 +531,6 @@ cleanup:
   strata_free(prev);
   strata_free(lb);
   strata_free(sums);
+  km_totals_free(&kept);
   return st;
 }

@@ -28,6 +28,7 @@ typedef struct SFX(st_job) {
   size_t plen;
   int mode; /* 0 iterate, 1 final assignment, 2 column sums, 3 squared deviations */
   const double *mean;
+  int deltas; /* iterate: send the changed rows' moves, not full sums (km_totals) */
 } SFX(st_job);
 
 #define KM_ST_SUB 512
@@ -67,9 +68,15 @@ static void SFX(st_block)(void *arg, int64_t block, int64_t begin, int64_t end, 
       memcpy(before, job->labels + s, (size_t)rows * sizeof(int32_t));
       p->kern->KERN(sqdist_argmin)(rows, d, k, x + s * p->ldx, p->ldx, job->packed, job->labels + s,
                                    dist);
-      for (int64_t i = 0; i < rows; i++) changed += before[i] != job->labels[s + i];
-      p->kern->KERN(accumulate)(rows, d, x + s * p->ldx, p->ldx, job->labels + s,
-                                p->w ? p->w + s : NULL, partial, d, partial + k * d);
+      for (int64_t i = 0; i < rows; i++)
+        if (before[i] != job->labels[s + i]) {
+          changed++;
+          if (job->deltas)
+            SFX(km_move_row)(x + (s + i) * p->ldx, d, k, before[i], job->labels[s + i], partial);
+        }
+      if (!job->deltas)
+        p->kern->KERN(accumulate)(rows, d, x + s * p->ldx, p->ldx, job->labels + s,
+                                  p->w ? p->w + s : NULL, partial, d, partial + k * d);
     }
     partial[k * d + k] = 0.0;
     partial[k * d + k + 1] = (double)changed;
@@ -114,7 +121,7 @@ strata_status SFX(km_stream_check)(km_stream *src, const km_problem *p, double *
   double *mean = NULL, *sq = NULL;
   STRATA_TRY(strata_alloc(p->ctx, (size_t)p->d, sizeof(double), "column means", (void **)&mean));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)p->d, sizeof(double), "column variances", (void **)&sq));
-  SFX(st_job) job = {p, NULL, NULL, src->bpart, (size_t)p->d, 2, mean};
+  SFX(st_job) job = {p, NULL, NULL, src->bpart, (size_t)p->d, 2, mean, 0};
   STRATA_TRY(SFX(st_pass)(src, p, &job, NULL, mean, 1));
   for (int64_t t = 0; t < p->d; t++) mean[t] /= (double)p->n;
   job.mode = 3;
@@ -270,19 +277,24 @@ strata_status SFX(km_stream_lloyd)(km_stream *src, const km_problem *p, km_run *
   strata_status st = STRATA_OK;
   const int64_t k = p->k, d = p->d;
   T *packed = NULL, *next = NULL;
-  double *sums = NULL;
+  double *pass = NULL;
+  km_totals kept = {NULL, 0};
   T *centers = (T *)run->centers;
   const size_t plen = km_partial_len(k, d);
   STRATA_TRY(
       strata_alloc(p->ctx, KM_PACKED_LEN(k, d), sizeof(T), "packed centres", (void **)&packed));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * d), sizeof(T), "centres", (void **)&next));
-  STRATA_TRY(strata_alloc(p->ctx, plen, sizeof(double), "centre sums", (void **)&sums));
+  STRATA_TRY(strata_alloc(p->ctx, plen, sizeof(double), "centre sums", (void **)&pass));
+  STRATA_TRY(km_totals_init(p, &kept));
+  double *sums = kept.sum;
   for (int64_t i = 0; i < p->n; i++) run->labels[i] = -1;
   run->converged = 0;
-  SFX(st_job) job = {p, packed, NULL, src->bpart, plen, 0, NULL};
+  SFX(st_job) job = {p, packed, NULL, src->bpart, plen, 0, NULL, 0};
   for (int it = 0; it < p->max_iter; it++) {
     KM_PACK(k, d, centers, d, packed);
-    STRATA_TRY(SFX(st_pass)(src, p, &job, run->labels, sums, 0));
+    job.deltas = kept.deltas;
+    STRATA_TRY(SFX(st_pass)(src, p, &job, run->labels, pass, 0));
+    km_totals_add(p, &kept, pass);
     int64_t n_empty = 0;
     for (int64_t j = 0; j < k; j++) n_empty += sums[k * d + j] == 0.0;
     if (n_empty > 0) STRATA_TRY(SFX(st_relocate)(src, p, run->labels, centers, sums, n_empty));
@@ -299,7 +311,7 @@ strata_status SFX(km_stream_lloyd)(km_stream *src, const km_problem *p, km_run *
     }
     memcpy(centers, next, (size_t)(k * d) * sizeof(T));
     run->n_iter = it + 1;
-    if (sums[k * d + k + 1] == 0.0 || shift <= p->tol_abs) {
+    if (pass[k * d + k + 1] == 0.0 || shift <= p->tol_abs) {
       run->converged = 1;
       break;
     }
@@ -313,6 +325,7 @@ strata_status SFX(km_stream_lloyd)(km_stream *src, const km_problem *p, km_run *
 cleanup:
   strata_free(packed);
   strata_free(next);
-  strata_free(sums);
+  strata_free(pass);
+  km_totals_free(&kept);
   return st;
 }

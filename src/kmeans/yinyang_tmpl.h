@@ -16,7 +16,7 @@
  * none of its centres can be the kernel's argmin or tie with it; a searched row always
  * searches its current centre's group, so the winner is chosen among the kernel's own values
  * (a centre's distance does not depend on which other centres share its panel), with the
- * lowest index on a tie; the centre sums are re-accumulated over all rows in row order.
+ * lowest index on a tie; the centre sums are updated exactly as in Lloyd (km_totals).
  * Lower bounds are stored as floats rounded down, so they stay valid bounds.
  *
  * Template: instantiated by yinyang.c for float and double (see typed.h).
@@ -46,6 +46,7 @@ typedef struct SFX(yy_job) {
   int first;
   T *scratch;          /* threads x KM_YY_SUB x d: gathered rows */
   unsigned char *need; /* threads x KM_YY_SUB x G */
+  int deltas;          /* send the changed rows' moves, not full sums (km_totals) */
 } SFX(yy_job);
 
 /* A float no larger than v (and no smaller than 0): a lower bound stays a lower bound. */
@@ -135,13 +136,18 @@ static void SFX(yy_block)(void *arg, int64_t block, int64_t begin, int64_t end, 
     }
     for (int64_t r = 0; r < m; r++) {
       const int64_t i = rows[r];
-      changed += best_idx[r] != job->labels[i];
+      if (best_idx[r] != job->labels[i]) {
+        changed++;
+        if (job->deltas)
+          SFX(km_move_row)(x + i * p->ldx, d, k, job->labels[i], best_idx[r], partial);
+      }
       job->labels[i] = best_idx[r];
       job->upper[i] = sqrt((double)best_d[r]);
     }
   }
-  p->kern->KERN(accumulate)(end - begin, d, x + begin * p->ldx, p->ldx, job->labels + begin,
-                            p->w ? p->w + begin : NULL, partial, d, partial + k * d);
+  if (!job->deltas)
+    p->kern->KERN(accumulate)(end - begin, d, x + begin * p->ldx, p->ldx, job->labels + begin,
+                              p->w ? p->w + begin : NULL, partial, d, partial + k * d);
   partial[k * d + k] = 0.0;
   partial[k * d + k + 1] = changed;
 }
@@ -223,6 +229,7 @@ strata_status SFX(km_yinyang)(const km_problem *p, km_run *run) {
   const int threads = strata_ctx_threads(p->ctx);
   T *next = NULL, *scratch = NULL, *gathered_c = NULL;
   double *sums = NULL, *upper = NULL, *move = NULL, *gmove = NULL;
+  km_totals kept = {NULL, 0};
   float *lower = NULL;
   unsigned char *need = NULL;
   SFX(yy_groups) gr;
@@ -245,6 +252,7 @@ strata_status SFX(km_yinyang)(const km_problem *p, km_run *run) {
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * d), sizeof(T), "centres", (void **)&next));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * d), sizeof(T), "centres", (void **)&gathered_c));
   STRATA_TRY(strata_alloc(p->ctx, plen, sizeof(double), "centre sums", (void **)&sums));
+  STRATA_TRY(km_totals_init(p, &kept));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)n, sizeof(double), "upper bounds", (void **)&upper));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)n, (size_t)G * sizeof(float), "Yinyang group bounds",
                           (void **)&lower));
@@ -259,14 +267,15 @@ strata_status SFX(km_yinyang)(const km_problem *p, km_run *run) {
   /* As Hamerly: the kernels' distances carry about (d + 2) roundings of T; four times over. */
   const double slack = 4.0 * (double)(d + 2) * KM_EPS;
   SFX(yy_job)
-  job = {p, centers, &gr, run->labels, upper, lower, move, gmove, slack, 1, scratch, need};
+  job = {p, centers, &gr, run->labels, upper, lower, move, gmove, slack, 1, scratch, need, 0};
   for (int it = 0; it < p->max_iter; it++) {
     SFX(yy_pack)(&gr, d, centers, gathered_c);
     job.first = it == 0;
+    job.deltas = kept.deltas;
     STRATA_TRY(
         strata_for_blocks(p->ctx, p->phase, n, KM_BLOCK_ROWS, plen, SFX(yy_block), &job, sums));
     double shift;
-    STRATA_TRY(SFX(km_update)(p, run->labels, centers, next, sums, &shift));
+    STRATA_TRY(SFX(km_update_kept)(p, run->labels, centers, next, &kept, sums, &shift));
     for (int64_t g = 0; g < G; g++) gmove[g] = 0.0;
     for (int64_t j = 0; j < k; j++) {
       double acc = 0.0;
@@ -295,6 +304,7 @@ cleanup:
   strata_free(next);
   strata_free(gathered_c);
   strata_free(sums);
+  km_totals_free(&kept);
   strata_free(upper);
   strata_free(lower);
   strata_free(move);
