@@ -157,59 +157,6 @@ KA_ALWAYS_INLINE void ka_transpose_f64(const __m512d *in, __m512d *out) {
 #define L(name) name##_f32
 #define SFX(name) name##_f32_avx512
 #include __FILE__
-#undef STRATA_KAVX512_PASS
-#undef T
-#undef W
-#undef RT
-#undef VT
-#undef TINF
-#undef FMA
-#undef VEC
-#undef MASK
-#undef VLOAD
-#undef VLOADA
-#undef VSTOREA
-#undef VSTORE
-#undef VSET1
-#undef VZERO
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VFMA
-#undef VMIN
-#undef VMAX
-#undef VCMP
-#undef VMASKMOV
-#undef VMASKLOAD
-#undef VMASKSTORE
-#undef VREDMIN
-#undef VREDMAX
-#undef IVEC
-#undef IIOTA
-#undef IADDJ
-#undef IZERO
-#undef IMASKMOV
-#undef IREDMIN_MASK
-#undef ICMPEQ_J
-#undef TAILMASK
-#undef JVEC
-#undef JSET1
-#undef JZERO
-#undef JMASKMOV
-#undef JMASKSTORE
-#undef TRANSPOSE
-#undef JSTORE
-#undef JLOAD
-#undef JSRLI
-#undef JCMPEQ
-#undef PIDX
-#undef LIDX
-#undef PERM2
-#undef KA_PAIR_SHIFT
-#undef KA_UNIT
-#undef KA_TINY
-#undef L
-#undef SFX
 
 /* ---- double: the index of a lane is kept as a double (exact below 2^53). */
 #define STRATA_KAVX512_PASS 2
@@ -266,59 +213,6 @@ KA_ALWAYS_INLINE void ka_transpose_f64(const __m512d *in, __m512d *out) {
 #define L(name) name##_f64
 #define SFX(name) name##_f64_avx512
 #include __FILE__
-#undef STRATA_KAVX512_PASS
-#undef T
-#undef W
-#undef RT
-#undef VT
-#undef TINF
-#undef FMA
-#undef VEC
-#undef MASK
-#undef VLOAD
-#undef VLOADA
-#undef VSTOREA
-#undef VSTORE
-#undef VSET1
-#undef VZERO
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VFMA
-#undef VMIN
-#undef VMAX
-#undef VCMP
-#undef VMASKMOV
-#undef VMASKLOAD
-#undef VMASKSTORE
-#undef VREDMIN
-#undef VREDMAX
-#undef IVEC
-#undef IIOTA
-#undef IADDJ
-#undef IZERO
-#undef IMASKMOV
-#undef IREDMIN_MASK
-#undef ICMPEQ_J
-#undef TAILMASK
-#undef JVEC
-#undef JSET1
-#undef JZERO
-#undef JMASKMOV
-#undef JMASKSTORE
-#undef TRANSPOSE
-#undef JSTORE
-#undef JLOAD
-#undef JSRLI
-#undef JCMPEQ
-#undef PIDX
-#undef LIDX
-#undef PERM2
-#undef KA_PAIR_SHIFT
-#undef KA_UNIT
-#undef KA_TINY
-#undef L
-#undef SFX
 
 /* ---- float labels through a bfloat16 screen (CPUs with AVX512_BF16, e.g. Zen 4, Cooper Lake
  * and Sapphire Rapids; dispatch.c puts it in the table only there).
@@ -614,7 +508,8 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
       if (lb != NULL) {
         const __m512 other = _mm512_mask_blend_ps(ok1[r], b3[r], b2[r]);
         const __m512 two_s = _mm512_mul_ps(_mm512_add_ps(other, tau), _mm512_set1_ps(2.0f));
-        const __m512 two_up = _mm512_fmadd_ps(_mm512_abs_ps(two_s), _mm512_set1_ps(0x1.0p-20f), two_s);
+        const __m512 two_up =
+            _mm512_fmadd_ps(_mm512_abs_ps(two_s), _mm512_set1_ps(0x1.0p-20f), two_s);
         const __m512 low = _mm512_sub_ps(_mm512_mul_ps(xns[r], lbx), two_up);
         const __m512 bound = _mm512_max_ps(_mm512_mul_ps(low, _mm512_set1_ps(1.0f - 0x1.0p-20f)),
                                            _mm512_setzero_ps());
@@ -1610,4 +1505,59 @@ void SFX(strata_k_gemm_argmin)(int64_t n, int64_t k, const T *restrict g, int64_
     L(gemm_argmin)(KA_MODE_BEST1, n, k, g, ldg, cnorm, xnorm, label, dist, NULL);
 }
 
+/* Each pass's macros end with it, so that the next pass (and the bfloat16 section) can define
+ * their own. */
+#undef STRATA_KAVX512_PASS
+#undef T
+#undef W
+#undef RT
+#undef VT
+#undef TINF
+#undef FMA
+#undef VEC
+#undef MASK
+#undef VLOAD
+#undef VLOADA
+#undef VSTOREA
+#undef VSTORE
+#undef VSET1
+#undef VZERO
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VFMA
+#undef VMIN
+#undef VMAX
+#undef VCMP
+#undef VMASKMOV
+#undef VMASKLOAD
+#undef VMASKSTORE
+#undef VREDMIN
+#undef VREDMAX
+#undef IVEC
+#undef IIOTA
+#undef IADDJ
+#undef IZERO
+#undef IMASKMOV
+#undef IREDMIN_MASK
+#undef ICMPEQ_J
+#undef TAILMASK
+#undef JVEC
+#undef JSET1
+#undef JZERO
+#undef JMASKMOV
+#undef JMASKSTORE
+#undef TRANSPOSE
+#undef JSTORE
+#undef JLOAD
+#undef JSRLI
+#undef JCMPEQ
+#undef PIDX
+#undef LIDX
+#undef PERM2
+#undef KA_PAIR_SHIFT
+#undef KA_UNIT
+#undef KA_TINY
+#undef L
+#undef SFX
 #endif
