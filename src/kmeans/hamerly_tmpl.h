@@ -158,21 +158,8 @@ strata_status SFX(km_hamerly)(const km_problem *p, km_run *run) {
     STRATA_TRY(SFX(km_update_kept)(p, run->labels, centers, next, &kept, sums, &shift));
     /* Centre movements loosen the bounds (triangle inequality). */
     SFX(shift_job) sj = {run->labels, upper, lower, move, -1, 0.0, 0.0};
-    for (int64_t j = 0; j < k; j++) {
-      double acc = 0.0;
-      for (int64_t t = 0; t < d; t++) {
-        double diff = (double)next[j * d + t] - (double)centers[j * d + t];
-        acc += diff * diff;
-      }
-      move[j] = sqrt(acc);
-      if (sj.fastest < 0 || move[j] > sj.fastest_move) {
-        sj.second_move = sj.fastest_move;
-        sj.fastest_move = move[j];
-        sj.fastest = j;
-      } else if (move[j] > sj.second_move) {
-        sj.second_move = move[j];
-      }
-    }
+    SFX(km_centre_moves)(k, d, centers, next, move, &sj.fastest, &sj.fastest_move,
+                         &sj.second_move);
     memcpy(centers, next, (size_t)(k * d) * sizeof(T));
     run->n_iter = it + 1;
     if (sums[k * d + k + 1] == 0.0 && it > 0) {

@@ -112,6 +112,11 @@ typedef struct km_totals {
                                        double *inertia);                                           \
   strata_status km_update_##sfx(const km_problem *p, const int32_t *labels, const T *old_centers,  \
                                 T *new_centers, double *sums, double *shift);                      \
+  /* How far each centre moved from `from` to `to` (into move, unless NULL), the centre that  \
+   * moved most (the lowest index among equals) and the two largest moves, in double: what   \
+   * Hamerly's, Yinyang's and Lloyd's bounded final assignment loosen their bounds by. */      \
+  void km_centre_moves_##sfx(int64_t k, int64_t d, const T *from, const T *to, double *move,      \
+                             int64_t *fastest, double *first, double *second);                     \
   /* km_update on the kept sums, after adding a pass's block results (`pass`, as             \
    * strata_for_blocks sums them: changes or full sums, then the changed-row count). */       \
   strata_status km_update_kept_##sfx(const km_problem *p, const int32_t *labels,                   \

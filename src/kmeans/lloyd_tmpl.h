@@ -354,21 +354,9 @@ static strata_status SFX(km_assign_bounded)(const km_problem *p, const T *center
       strata_alloc(p->ctx, KM_PACKED_LEN(k, d), sizeof(T), "packed centres", (void **)&packed));
   KM_PACK(k, d, centers, d, packed);
   SFX(bound_job) job = {p, packed, labels, lb, 0.0, 0.0, -1};
-  for (int64_t j = 0; j < k; j++) {
-    double acc = 0.0;
-    for (int64_t t = 0; t < d; t++) {
-      const double diff = (double)centers[j * d + t] - (double)old[j * d + t];
-      acc += diff * diff;
-    }
-    const double shift = sqrt(acc) * (1.0 + 1e-12);
-    if (shift > job.shift1) {
-      job.shift2 = job.shift1;
-      job.shift1 = shift;
-      job.arg1 = j;
-    } else if (shift > job.shift2) {
-      job.shift2 = shift;
-    }
-  }
+  SFX(km_centre_moves)(k, d, old, centers, NULL, &job.arg1, &job.shift1, &job.shift2);
+  job.shift1 *= 1.0 + 1e-12; /* rounded up */
+  job.shift2 *= 1.0 + 1e-12;
   double total = 0.0;
   STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, 1, SFX(bounded_block),
                                &job, &total));
@@ -462,6 +450,28 @@ strata_status SFX(km_update)(const km_problem *p, const int32_t *labels, const T
   *shift = total_shift;
 cleanup:
   return st;
+}
+
+void SFX(km_centre_moves)(int64_t k, int64_t d, const T *from, const T *to, double *move,
+                          int64_t *fastest, double *first, double *second) {
+  *fastest = -1;
+  *first = *second = 0.0;
+  for (int64_t j = 0; j < k; j++) {
+    double acc = 0.0;
+    for (int64_t t = 0; t < d; t++) {
+      const double diff = (double)to[j * d + t] - (double)from[j * d + t];
+      acc += diff * diff;
+    }
+    const double m = sqrt(acc);
+    if (move != NULL) move[j] = m;
+    if (*fastest < 0 || m > *first) {
+      *second = *first;
+      *first = m;
+      *fastest = j;
+    } else if (m > *second) {
+      *second = m;
+    }
+  }
 }
 
 strata_status SFX(km_update_kept)(const km_problem *p, const int32_t *labels, const T *old_centers,

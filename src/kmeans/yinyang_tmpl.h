@@ -276,16 +276,12 @@ strata_status SFX(km_yinyang)(const km_problem *p, km_run *run) {
         strata_for_blocks(p->ctx, p->phase, n, KM_BLOCK_ROWS, plen, SFX(yy_block), &job, sums));
     double shift;
     STRATA_TRY(SFX(km_update_kept)(p, run->labels, centers, next, &kept, sums, &shift));
+    int64_t fastest;
+    double first, second;
+    SFX(km_centre_moves)(k, d, centers, next, move, &fastest, &first, &second);
     for (int64_t g = 0; g < G; g++) gmove[g] = 0.0;
-    for (int64_t j = 0; j < k; j++) {
-      double acc = 0.0;
-      for (int64_t t = 0; t < d; t++) {
-        double diff = (double)next[j * d + t] - (double)centers[j * d + t];
-        acc += diff * diff;
-      }
-      move[j] = sqrt(acc);
+    for (int64_t j = 0; j < k; j++)
       if (move[j] > gmove[gr.group_of[j]]) gmove[gr.group_of[j]] = move[j];
-    }
     memcpy(centers, next, (size_t)(k * d) * sizeof(T));
     run->n_iter = it + 1;
     if (sums[k * d + k + 1] == 0.0 && it > 0) {
