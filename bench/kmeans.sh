@@ -20,6 +20,12 @@ bench_header "kmeans" 'import sklearn, faiss, numpy; from importlib.metadata imp
 sgemm=$("$PY" "$BENCH_DIR/peers/kmeans_peers.py" sgemm | "$PY" -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["gflops"])')
 echo "sgemm 4096^3 float32 (numpy/OpenBLAS, $THREADS threads): $sgemm GFLOP/s"
 json_field() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# One (a) run of strata: "seconds per iteration, iterations" (init and iterate phases).
+strata_iter_run() {
+  "$STRATA" kmeans --in "$1" -k "$2" --out "$DATA/km.h5" --force --init given --init-centers /init \
+    --algorithm lloyd --max-iter "$ITERS" --tol 0 --no-refine --json --threads "$THREADS" |
+    json_field '"%r %d" % ((d["phases"].get("init", 0) + d["phases"]["iterate"]) / d["results"]["n_iter"], d["results"]["n_iter"])'
+}
 results="["
 for shape in $SHAPES; do
   IFS=x read -r n d k <<< "$shape"
@@ -31,11 +37,7 @@ for shape in $SHAPES; do
   # runs on both sides (the same work every run).
   s_per=""
   for _ in $(seq "$REPEAT"); do
-    out=$("$STRATA" kmeans --in "$data" -k "$k" --out "$DATA/km.h5" --force --init given \
-          --init-centers /init --algorithm lloyd --max-iter "$ITERS" --tol 0 --no-refine --json --threads "$THREADS")
-    s_fit=$(echo "$out" | json_field 'd["phases"].get("init",0)+d["phases"]["iterate"]')
-    s_iter=$(echo "$out" | json_field 'd["results"]["n_iter"]')
-    s_run=$(echo "$s_fit $s_iter" | awk '{print $1/$2}')
+    read -r s_run s_iter <<< "$(strata_iter_run "$data" "$k")"
     if [ -z "$s_per" ] || awk "BEGIN{exit !($s_run < $s_per)}"; then s_per=$s_run; fi
   done
   gflops=$(echo "$n $d $k $s_per" | awk '{print 2*$1*$2*$3/$4/1e9}')
@@ -51,9 +53,7 @@ for shape in $SHAPES; do
     [ "$INTERLEAVE" -gt 0 ] || break
     ratios=""
     for _ in $(seq "$INTERLEAVE"); do
-      out=$("$STRATA" kmeans --in "$data" -k "$k" --out "$DATA/km.h5" --force --init given \
-            --init-centers /init --algorithm lloyd --max-iter "$ITERS" --tol 0 --no-refine --json --threads "$THREADS")
-      s_run=$(echo "$out" | json_field '(d["phases"].get("init",0)+d["phases"]["iterate"])/d["results"]["n_iter"]')
+      read -r s_run _ <<< "$(strata_iter_run "$data" "$k")"
       r=$(WARMUP=1 REPEAT=1 "$PY" "$BENCH_DIR/peers/kmeans_peers.py" "$peer" iter "$data" "$k" "$ITERS")
       p_run=$(echo "$r" | json_field 'd["seconds"]/d["n_iter"]')
       ratios="$ratios $(echo "$p_run $s_run" | awk '{printf "%.2f", $1/$2}')"

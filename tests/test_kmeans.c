@@ -205,9 +205,11 @@ static void test_kept_sums_are_the_means(void **state) {
         int64_t *count = calloc((size_t)k, sizeof *count);
         for (int64_t i = 0; i < n; i++) {
           count[lab[i]]++;
-          for (int64_t t = 0; t < d; t++)
-            sum[lab[i] * d + t] += types[ti] == STRATA_F32 ? (long double)((float *)data)[i * d + t]
-                                                            : (long double)((double *)data)[i * d + t];
+          for (int64_t t = 0; t < d; t++) {
+            const int64_t e = i * d + t;
+            sum[lab[i] * d + t] += types[ti] == STRATA_F32 ? (long double)((float *)data)[e]
+                                                            : (long double)((double *)data)[e];
+          }
         }
         /* Centres are stored in the data's type: within its rounding of the exact mean. */
         const double tol = types[ti] == STRATA_F32 ? 1e-6 : 1e-13;
