@@ -479,6 +479,31 @@ static void blobs_case(int64_t n, int64_t d, int64_t k, double sd, uint64_t seed
   problem_free_f32(&p);
 }
 
+/* Centres on integers (bfloat16 holds them exactly, so the centres' rounding error E is 0) and
+ * rows halfway between two of them, to within 1e-3: the bfloat16 scores of such a row are off
+ * by the rows' own rounding error (up to 2^-8 |x_t| per element) projected on the centres'
+ * difference, far more than the true gap, so only the bound's row term keeps the screen from
+ * certifying a wrong label. */
+static void test_bf16_screen_row_rounding(void **state) {
+  (void)state;
+  const int64_t n = 2000, d = 16, k = 40;
+  problem_f32 p;
+  problem_make_f32(&p, n, d, k, 41);
+  for (int64_t j = 0; j < k; j++)
+    for (int64_t t = 0; t < d; t++) p.c[j * p.ldc + t] = (float)floor(draw(41, 10, j, t, 100.0));
+  for (int64_t i = 0; i < n; i++) {
+    const float *ca = p.c + (i % k) * p.ldc, *cb = p.c + ((i * 7 + 3) % k) * p.ldc;
+    for (int64_t t = 0; t < d; t++)
+      p.x[i * p.ldx + t] =
+          (float)(0.5 * ((double)ca[t] + (double)cb[t]) + draw(41, 11, i, t, 1e-3) + 0.3);
+  }
+  problem_pack_f32(&p);
+  const strata_kernels *tables[MAX_TABLES];
+  const int m = candidate_tables(tables);
+  for (int t = 0; t < m; t++) compare_with_ref_f32(tables[t], &p);
+  problem_free_f32(&p);
+}
+
 static void test_bf16_screen_blobs(void **state) {
   (void)state;
   blobs_case(3000, 16, 64, 1.5, 31);
@@ -817,6 +842,7 @@ int main(void) {
       cmocka_unit_test(test_isa_variants_equal_ref_large),
       cmocka_unit_test(test_screen_near_ties_and_uncentred),
       cmocka_unit_test(test_bf16_screen_blobs),
+      cmocka_unit_test(test_bf16_screen_row_rounding),
       cmocka_unit_test(test_rows_in_lanes_limits),
       cmocka_unit_test(test_hinted_assignment_equals_full),
       cmocka_unit_test(test_assign_gemm_matches_direct),

@@ -323,6 +323,9 @@ static void SFX(bounded_block)(void *arg, int64_t block, int64_t begin, int64_t 
   const T *x = (const T *)p->x;
   const int64_t d = p->d;
   const double margin = 1.0 - 4.0 * (double)(d + 2) * KM_EPS;
+  const T margin_t = (T)(margin * (1.0 - 8.0 * KM_EPS)), shrink = (T)(1.0 - 2.0 * KM_EPS);
+  const T shift1 = (T)(job->shift1 * (1.0 + 8.0 * KM_EPS));
+  const T shift2 = (T)(job->shift2 * (1.0 + 8.0 * KM_EPS));
   double inertia = 0.0;
   SFX(hint_batch) full;
   full.m = 0;
@@ -331,10 +334,22 @@ static void SFX(bounded_block)(void *arg, int64_t block, int64_t begin, int64_t 
     int32_t *lab = job->labels + s;
     T dist[KM_SUB_ROWS];
     p->kern->KERN(sqdist_label)(rows, d, p->k, x + s * p->ldx, p->ldx, job->packed, lab, dist);
+    /* The test on its own and in T, branch-free, so that it runs in SIMD lanes (lloyd.c is
+     * built with -fno-math-errno for the sqrt); row by row in double it cost more than the
+     * chains. Rounded against the row: sqrt(lb) (1 + u) times 1 - 2 u stays below sqrt(lb),
+     * the shifts are rounded up, and with the margin cut by 8 u the products' few roundings
+     * (each within u of the result, the difference included) keep the test no looser than
+     * the exact one. */
+    int32_t kept[KM_SUB_ROWS];
+    const T *lb = job->lb + s;
+    const int32_t fastest = (int32_t)job->arg1;
     for (int64_t i = 0; i < rows; i++) {
-      const double other = lab[i] == job->arg1 ? job->shift2 : job->shift1;
-      const double room = sqrt((double)job->lb[s + i]) - other;
-      if (room > 0.0 && (double)dist[i] < room * room * margin) continue;
+      const T other = lab[i] == fastest ? shift2 : shift1;
+      const T room = KM_SQRT(lb[i]) * shrink - other;
+      kept[i] = (room > 0) & (dist[i] < room * room * margin_t);
+    }
+    for (int64_t i = 0; i < rows; i++) {
+      if (kept[i]) continue;
       memcpy(full.x + full.m * d, x + (s + i) * p->ldx, (size_t)d * sizeof(T));
       full.row[full.m++] = i;
       if (full.m == KM_HINT_GATHER) SFX(hint_full)(p, job->packed, &full, lab, dist);

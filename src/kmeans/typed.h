@@ -11,6 +11,7 @@
 #define KM_DTYPE STRATA_F32
 #define KM_PANEL STRATA_K_PANEL_F32
 #define KM_EPS 0x1.0p-24
+#define KM_SQRT sqrtf
 #elif defined(KM_F64)
 #define T double
 #define SFX(name) name##_f64
@@ -20,6 +21,7 @@
 #define KM_DTYPE STRATA_F64
 #define KM_PANEL STRATA_K_PANEL_F64
 #define KM_EPS 0x1.0p-53
+#define KM_SQRT sqrt
 #else
 #error "define KM_F32 or KM_F64 before including typed.h"
 #endif

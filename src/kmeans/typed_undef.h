@@ -7,5 +7,6 @@
 #undef KM_DTYPE
 #undef KM_PANEL
 #undef KM_EPS
+#undef KM_SQRT
 #undef KM_F32
 #undef KM_F64
