@@ -136,13 +136,36 @@ static void data_free(bench_data *b) {
   free(b->buf);
 }
 
-enum { K_DIRECT, K_LABELS, K_DIRECT2, K_DOT, K_DOT2, K_GEMM, K_COUNT };
-static const char *const kernel_names[K_COUNT] = {"sqdist_argmin", "sqdist_argmin/lab",
-                                                  "sqdist_argmin2", "dot_argmin", "dot_argmin2",
-                                                  "gemm_assign"};
+enum { K_DIRECT, K_LABELS, K_DIRECT2, K_DOT, K_DOT2, K_GEMM, K_LLOYD, K_COUNT };
+static const char *const kernel_names[K_COUNT] = {
+    "sqdist_argmin", "sqdist_argmin/lab", "sqdist_argmin2", "dot_argmin",
+    "dot_argmin2",   "gemm_assign",       "lloyd-calls"};
+
+/* "lloyd-calls": the pass of a Lloyd iteration as src/kmeans/lloyd_tmpl.h makes it, labels
+ * (and lower bounds, where the table has sqdist_argmin_lb) in calls of KM_SUB_ROWS = 2048
+ * rows, so that the cost each call pays once shows. */
+#define BENCH_LLOYD_ROWS 2048
+static void run_lloyd_calls(const strata_kernels *kt, bench_data *b) {
+  for (int64_t s = 0; s < b->n; s += BENCH_LLOYD_ROWS) {
+    const int64_t rows = b->n - s < BENCH_LLOYD_ROWS ? b->n - s : BENCH_LLOYD_ROWS;
+    if (b->f64)
+      kt->sqdist_argmin_f64(rows, b->d, b->k, (const double *)b->x + s * b->d, b->d, b->packed,
+                            b->label + s, NULL);
+    else if (kt->sqdist_argmin_lb_f32 != NULL)
+      kt->sqdist_argmin_lb_f32(rows, b->d, b->k, (const float *)b->x + s * b->d, b->d, b->packed,
+                               b->label + s, (float *)b->dist + s);
+    else
+      kt->sqdist_argmin_f32(rows, b->d, b->k, (const float *)b->x + s * b->d, b->d, b->packed,
+                            b->label + s, NULL);
+  }
+}
 
 static void run_once(const strata_kernels *kt, bench_data *b, int which) {
   const int64_t n = b->n, d = b->d, k = b->k;
+  if (which == K_LLOYD) {
+    run_lloyd_calls(kt, b);
+    return;
+  }
   if (b->f64) {
     switch (which) {
       case K_DIRECT: kt->sqdist_argmin_f64(n, d, k, b->x, d, b->packed, b->label, b->dist); break;

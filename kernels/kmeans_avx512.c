@@ -360,6 +360,35 @@ KB_TARGET static inline int kb_pick2(const int64_t d, const float *restrict xi,
   return -1;
 }
 
+/* The centres row by row (k x d, as kb_pick2 reads them) from the panels: one 16 x 16
+ * transpose per panel and 16 dimensions. Copied element by element, it cost about a
+ * microsecond per call, 0.3 ns a row in Lloyd's calls of 2048 rows. */
+KB_TARGET static void kb_centre_rows(const int64_t d, const int64_t k, const float *restrict packed,
+                                     float *restrict crow) {
+  const int64_t np = (k + 15) / 16, pstride = (d + 2) * 16;
+  for (int64_t p = 0; p < np; p++) {
+    const float *pan = packed + p * pstride + 32;
+    const int lanes = k - p * 16 < 16 ? (int)(k - p * 16) : 16;
+    for (int64_t t0 = 0; t0 < d; t0 += 16) {
+      const int nc = d - t0 < 16 ? (int)(d - t0) : 16;
+      const __mmask16 m = (__mmask16)((1u << nc) - 1u);
+      __m512 in[16], out[16];
+      for (int t = 0; t < 16; t++)
+        in[t] = t < nc ? _mm512_loadu_ps(pan + (t0 + t) * 16) : _mm512_setzero_ps();
+      ka_transpose_f32(in, out);
+      for (int c = 0; c < lanes; c++) _mm512_mask_storeu_ps(crow + (p * 16 + c) * d + t0, m, out[c]);
+    }
+  }
+}
+
+/* One row of d floats, 16 at a time (memcpy is a library call with a size dispatch). */
+KA_ALWAYS_INLINE void kb_copy_row(float *restrict dst, const float *restrict src, const int64_t d) {
+  for (int64_t t = 0; t < d; t += 16) {
+    const __mmask16 m = d - t >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - t)) - 1u);
+    _mm512_mask_storeu_ps(dst + t, m, _mm512_maskz_loadu_ps(m, src + t));
+  }
+}
+
 /* The direct chain from row xi to the centre at c (a panel column, stride 16). */
 static inline float kb_chain(const int64_t d, const float *restrict xi, const float *restrict c) {
   float e = 0;
@@ -581,9 +610,7 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
         _mm512_storeu_si512(l1, i1[r]);
         _mm512_storeu_si512(l2, i2[r]);
         if (!crow_ready) {
-          for (int64_t j = 0; j < k; j++)
-            for (int64_t t = 0; t < d; t++)
-              crow[j * d + t] = packed[(j / 16) * pstride + 32 + t * 16 + j % 16];
+          kb_centre_rows(d, k, packed, crow);
           crow_ready = 1;
         }
         for (unsigned m = two; m != 0; m &= m - 1) {
@@ -620,7 +647,7 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
       for (unsigned rest = (unsigned)(valid[r] & (__mmask16)~ok1[r]) & ~two; rest != 0;
            rest &= rest - 1) {
         const int64_t row = i + __builtin_ctz(rest);
-        memcpy(pd.x + (int64_t)pd.m * d, x + row * ldx, (size_t)d * sizeof(float));
+        kb_copy_row(pd.x + (int64_t)pd.m * d, x + row * ldx, d);
         pd.row[pd.m++] = row;
         if (pd.m == KB_TB) kb_flush(&pd, d, k, packed, label, dist);
         nbad++;
