@@ -305,7 +305,13 @@ cleanup:
  * (d + 2) u of its exact value) exceeds it: a is the argmin kernel's label, chain_a its
  * distance. The other rows (bound unknown, centres moved too far) get the argmin kernel.
  * Cost: one chain per row (sqdist_label) where the full argmin costs k of them; after ten
- * iterations on the benchmark blobs about 95 % of the rows pass. */
+ * iterations on the benchmark blobs about 95 % of the rows pass. lb NULL: the centres are the
+ * old ones bit for bit (a strict convergence), so every label stands as it is. */
+#ifndef KM_LB_NEAR
+/* Lloyd writes bounds from where the last centre shift is within this factor of the
+ * tolerance (the next iterations may be the last), and in the last one max_iter allows. */
+#define KM_LB_NEAR 1000.0
+#endif
 typedef struct SFX(bound_job) {
   const km_problem *p;
   const T *packed;
@@ -341,13 +347,16 @@ static void SFX(bounded_block)(void *arg, int64_t block, int64_t begin, int64_t 
      * (each within u of the result, the difference included) keep the test no looser than
      * the exact one. */
     int32_t kept[KM_SUB_ROWS];
-    const T *lb = job->lb + s;
+    const T *lb = job->lb != NULL ? job->lb + s : NULL;
     const int32_t fastest = (int32_t)job->arg1;
-    for (int64_t i = 0; i < rows; i++) {
-      const T other = lab[i] == fastest ? shift2 : shift1;
-      const T room = KM_SQRT(lb[i]) * shrink - other;
-      kept[i] = (room > 0) & (dist[i] < room * room * margin_t);
-    }
+    if (job->lb == NULL) /* the centres have not moved: every label stands */
+      for (int64_t i = 0; i < rows; i++) kept[i] = 1;
+    else
+      for (int64_t i = 0; i < rows; i++) {
+        const T other = lab[i] == fastest ? shift2 : shift1;
+        const T room = KM_SQRT(lb[i]) * shrink - other;
+        kept[i] = (room > 0) & (dist[i] < room * room * margin_t);
+      }
     for (int64_t i = 0; i < rows; i++) {
       if (kept[i]) continue;
       memcpy(full.x + full.m * d, x + (s + i) * p->ldx, (size_t)d * sizeof(T));
@@ -519,16 +528,24 @@ strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
   /* No -1 fill of the labels: the first iteration counts every row as changed, and its
    * writes touch the (often fresh) label pages in parallel instead of one serial pass. */
   run->converged = 0;
-  SFX(assign_job) job = {p, packed, run->labels, NULL, 1, 1, 0, lb};
-  int ran = 0; /* the labels hold an assignment */
+  SFX(assign_job) job = {p, packed, run->labels, NULL, 1, 1, 0, NULL};
+  int ran = 0;          /* the labels hold an assignment */
+  double shift = -1.0;  /* the last iteration's, once there is one */
   for (int it = 0; it < p->max_iter; it++) {
     job.first = it == 0;
     job.deltas = kept.deltas;
+    /* Only the last iteration's bounds serve: write them in the last one that max_iter
+     * allows, and from where the centres move little enough that the tolerance may stop the
+     * loop (past iterations' bounds cost a 4-byte store a row and, at the first, a page fault
+     * per 1024 rows). Should the tolerance stop an iteration without them, the final
+     * assignment falls back to the centre-gap test. */
+    job.lb = lb != NULL && (it == p->max_iter - 1 || (shift >= 0.0 && shift <= KM_LB_NEAR * p->tol_abs))
+                 ? lb
+                 : NULL;
     ran = 1;
     KM_PACK(k, d, centers, d, packed);
     STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, plen, SFX(assign_block),
                                  &job, sums));
-    double shift;
     STRATA_TRY(SFX(km_update_kept)(p, run->labels, centers, next, &kept, sums, &shift));
     if (prev != NULL) memcpy(prev, centers, (size_t)(k * d) * sizeof(T));
     memcpy(centers, next, (size_t)(k * d) * sizeof(T));
@@ -544,8 +561,10 @@ strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
    * centres (after a strict convergence the labels come back unchanged). The iterations
    * compute labels only, so this is also where the exact inertia comes from; the last
    * iteration's labels serve as candidates. */
-  if (ran && bounded)
+  if (ran && job.lb != NULL)
     STRATA_TRY(SFX(km_assign_bounded)(p, centers, prev, run->labels, lb, &run->inertia));
+  else if (ran && prev != NULL && memcmp(prev, centers, (size_t)(k * d) * sizeof(T)) == 0)
+    STRATA_TRY(SFX(km_assign_bounded)(p, centers, prev, run->labels, NULL, &run->inertia));
   else if (ran)
     STRATA_TRY(SFX(km_assign_hinted)(p, centers, run->labels, &run->inertia));
   else
