@@ -26,6 +26,12 @@ typedef struct SFX(assign_job) {
  * partial batch of the rows its screens left undecided (d = 16, k = 64: -1 ns a row). */
 #define KM_SUB_ROWS 2048
 
+#ifndef KM_V4I_ONCE
+#define KM_V4I_ONCE
+/* Four labels in one SSE2 (or NEON) register: GCC and Clang vector extensions. */
+typedef int32_t km_v4i __attribute__((vector_size(16)));
+#endif
+
 static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t end,
                               double *partial) {
   (void)block;
@@ -66,12 +72,31 @@ static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t e
       changed += rows;
       memcpy(labels, fresh, (size_t)rows * sizeof(int32_t));
     } else if (job->deltas) {
-      for (int64_t i = 0; i < rows; i++)
-        if (fresh[i] != labels[i]) {
-          changed++;
-          SFX(km_move_row)(x + (s + i) * p->ldx, d, k, labels[i], fresh[i], partial);
-          labels[i] = fresh[i];
+      /* After the first passes few rows change (under 1 % after three on blob data): find
+       * them 16 at a time by a compare the compiler vectorises, not a branch per row. */
+      int64_t i = 0;
+      while (i < rows) {
+        const int64_t stop = rows - i >= 16 ? i + 16 : rows;
+        if (stop - i == 16) {
+          km_v4i diff = {0, 0, 0, 0};
+          for (int q = 0; q < 16; q += 4) {
+            km_v4i a, b;
+            memcpy(&a, fresh + i + q, sizeof a);
+            memcpy(&b, labels + i + q, sizeof b);
+            diff |= a ^ b;
+          }
+          if ((diff[0] | diff[1] | diff[2] | diff[3]) == 0) {
+            i = stop;
+            continue;
+          }
         }
+        for (; i < stop; i++)
+          if (fresh[i] != labels[i]) {
+            changed++;
+            SFX(km_move_row)(x + (s + i) * p->ldx, d, k, labels[i], fresh[i], partial);
+            labels[i] = fresh[i];
+          }
+      }
     } else {
       for (int64_t i = 0; i < rows; i++) {
         changed += fresh[i] != labels[i];
