@@ -376,7 +376,8 @@ KB_TARGET static void kb_centre_rows(const int64_t d, const int64_t k, const flo
       for (int t = 0; t < 16; t++)
         in[t] = t < nc ? _mm512_loadu_ps(pan + (t0 + t) * 16) : _mm512_setzero_ps();
       ka_transpose_f32(in, out);
-      for (int c = 0; c < lanes; c++) _mm512_mask_storeu_ps(crow + (p * 16 + c) * d + t0, m, out[c]);
+      for (int c = 0; c < lanes; c++)
+        _mm512_mask_storeu_ps(crow + (p * 16 + c) * d + t0, m, out[c]);
     }
   }
 }

@@ -280,6 +280,20 @@ static void test_bad_input(void **state) {
   assert_int_equal(strata_kmeans_fit(ctx, &x, &p, &m), STRATA_ERR_DATA);
   assert_non_null(strstr(strata_ctx_error(ctx), "row 3, column 1 is NaN"));
   v[7] = 8;
+  v[10] = -INFINITY; /* the first offender is named, whatever comes after */
+  v[11] = NAN;
+  assert_int_equal(strata_kmeans_fit(ctx, &x, &p, &m), STRATA_ERR_DATA);
+  assert_non_null(strstr(strata_ctx_error(ctx), "row 5, column 0 is -Inf"));
+  v[10] = 11;
+  v[11] = 12;
+  {
+    float vf[12];
+    for (int i = 0; i < 12; i++) vf[i] = (float)v[i];
+    vf[3] = INFINITY;
+    strata_matrix xf = {vf, 6, 2, 2, STRATA_F32};
+    assert_int_equal(strata_kmeans_fit(ctx, &xf, &p, &m), STRATA_ERR_DATA);
+    assert_non_null(strstr(strata_ctx_error(ctx), "row 1, column 1 is +Inf"));
+  }
   double w[6] = {1, 1, -1, 1, 1, 1};
   p.weights = w;
   assert_int_equal(strata_kmeans_fit(ctx, &x, &p, &m), STRATA_ERR_DATA);

@@ -564,9 +564,10 @@ strata_status SFX(km_lloyd)(const km_problem *p, km_run *run) {
      * loop (past iterations' bounds cost a 4-byte store a row and, at the first, a page fault
      * per 1024 rows). Should the tolerance stop an iteration without them, the final
      * assignment falls back to the centre-gap test. */
-    job.lb = lb != NULL && (it == p->max_iter - 1 || (shift >= 0.0 && shift <= KM_LB_NEAR * p->tol_abs))
-                 ? lb
-                 : NULL;
+    job.lb =
+        lb != NULL && (it == p->max_iter - 1 || (shift >= 0.0 && shift <= KM_LB_NEAR * p->tol_abs))
+            ? lb
+            : NULL;
     ran = 1;
     KM_PACK(k, d, centers, d, packed);
     STRATA_TRY(strata_for_blocks(p->ctx, p->phase, p->n, KM_BLOCK_ROWS, plen, SFX(assign_block),

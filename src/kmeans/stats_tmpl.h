@@ -18,10 +18,17 @@ static void SFX(nonfinite_block)(void *arg, int64_t block, int64_t begin, int64_
   const SFX(stats_job) *job = arg;
   const km_problem *p = job->p;
   const T *x = (const T *)p->x;
-  double bad = 0.0;
-  for (int64_t i = begin; i < end; i++)
-    for (int64_t t = 0; t < p->d; t++) bad += !isfinite(x[i * p->ldx + t]);
-  partial[0] = bad;
+  /* v - v is 0 exactly when v is finite (NaN for NaN and +-Inf): a compare the compiler
+   * vectorises, counted in integers per row. A double count per element was a chain of
+   * dependent adds, 4 cycles an element (18 ms at 1M x 32 on two threads). */
+  int64_t bad = 0;
+  for (int64_t i = begin; i < end; i++) {
+    const T *xi = x + i * p->ldx;
+    int32_t row_bad = 0;
+    for (int64_t t = 0; t < p->d; t++) row_bad += !(xi[t] - xi[t] == (T)0);
+    bad += row_bad;
+  }
+  partial[0] = (double)bad;
 }
 
 strata_status SFX(km_count_nonfinite)(const km_problem *p, int64_t *first_row, int64_t *first_col) {
