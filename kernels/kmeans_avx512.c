@@ -231,16 +231,16 @@ KA_ALWAYS_INLINE void ka_transpose_f64(const __m512d *in, __m512d *out) {
  * per call. On the benchmark blobs they are 0.43 (mean) and 0.54 of the worst cases u_b |x|
  * and u_b max |c| (2 u_b |x| |c| in all before), so the bound is half as wide, and of the
  * rows the float screen takes about a third fewer (3.6 -> 2.3 % over ten Lloyd passes),
- * two-candidate rows a fifth fewer (9.0 -> 7.3 %). The float accumulation
- * from the bias is a chain of d + 1 terms, one rounding per step (VDPBF16PS rounds to
- * nearest, whatever MXCSR says), bounded as the float dot form's with |x~| |c~| <= 1.008 |x|
- * |c|, which tdrive_screen's tau covers with its factor-2 slack. Hence a row whose bfloat16
- * best score leads the runner-up by more than
+ * two-candidate rows a fifth fewer (9.0 -> 7.3 %); -6 % a pass at d = 16, k = 64. The float
+ * accumulation from the bias is a chain of d + 1 terms, one rounding per step (VDPBF16PS
+ * rounds to nearest, whatever MXCSR says), bounded as the float dot form's with |x~| |c~| <=
+ * 1.008 |x| |c|, which tdrive_screen's tau covers with its factor-2 slack. Hence a row whose
+ * bfloat16 best score leads the runner-up by more than
  *     tau + 2.5 ((|e_x| + 2^-59) (max |c| + 2^-100) + (1 + 2^-8) (|x| + 2^-100) E)
  * (tau as in tdrive_screen; 2.5 = the two scores' errors times 1.25, for the rounding of the
  * bound itself; |e_x| and E rounded up, 2^-59 for squares that underflow) has the direct
- * kernel's argmin as its label, with no tie. Its distance, when
- * asked for, is the direct chain to that centre (L(verify)), bit for bit the kernel's. Rows
+ * kernel's argmin as its label, with no tie. Its distance, when asked for, is the direct
+ * chain to that centre (L(verify)), bit for bit the kernel's. Rows
  * that fail (near ties: on the benchmark blobs about 10 % of the rows, mostly in blobs that
  * hold two centres) are gathered and go through the float screen, and from there the rows
  * it cannot certify through the direct form: the outputs are the direct kernel's bit for bit,
