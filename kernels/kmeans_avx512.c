@@ -273,6 +273,16 @@ KB_TARGET KA_ALWAYS_INLINE __m512i kb_pair(__m512 lo, __m512 hi) {
   return _mm512_permutexvar_epi16(idx, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
 }
 
+/* acc + |lo - lo~|^2 + |hi - hi~|^2 lane by lane, lo~ and hi~ read back from their pair (the
+ * low and high 16 bits of each lane are the bfloat16 values VDPBF16PS multiplies): the
+ * actual rounding errors that the screen's bound uses. */
+KB_TARGET KA_ALWAYS_INLINE __m512 kb_pair_err2(__m512i pair, __m512 lo, __m512 hi, __m512 acc) {
+  const __m512 el = _mm512_sub_ps(lo, _mm512_castsi512_ps(_mm512_slli_epi32(pair, 16)));
+  const __m512 eh = _mm512_sub_ps(
+      hi, _mm512_castsi512_ps(_mm512_and_si512(pair, _mm512_set1_epi32((int)0xffff0000u))));
+  return _mm512_fmadd_ps(eh, eh, _mm512_fmadd_ps(el, el, acc));
+}
+
 /* One tile: KA_TR row vectors (pairs at xb, KA_TR vectors per pair) against KA_TC centres of
  * the panel whose dot biases are at bias and pairs at cb (16 lanes per pair). The three best
  * scores of each row lane are kept by value alone: the centre index replaces the low `bits`
@@ -469,16 +479,10 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
     const float *pan = packed + p * pstride + 32;
     __m512 e2 = _mm512_setzero_ps();
     for (int64_t tp = 0; tp < dp; tp++) {
-      const __m512i pair = _mm512_load_si512(cb + (p * dp + tp) * 16);
-      const __m512 lo = _mm512_castsi512_ps(_mm512_slli_epi32(pair, 16));
       const __m512 hi =
-          _mm512_castsi512_ps(_mm512_and_si512(pair, _mm512_set1_epi32((int)0xffff0000u)));
-      const __m512 el = _mm512_sub_ps(_mm512_loadu_ps(pan + 2 * tp * 16), lo);
-      e2 = _mm512_fmadd_ps(el, el, e2);
-      if (2 * tp + 1 < d) {
-        const __m512 eh = _mm512_sub_ps(_mm512_loadu_ps(pan + (2 * tp + 1) * 16), hi);
-        e2 = _mm512_fmadd_ps(eh, eh, e2);
-      }
+          2 * tp + 1 < d ? _mm512_loadu_ps(pan + (2 * tp + 1) * 16) : _mm512_setzero_ps();
+      e2 = kb_pair_err2(_mm512_load_si512(cb + (p * dp + tp) * 16),
+                        _mm512_loadu_ps(pan + 2 * tp * 16), hi, e2);
     }
     e2max = _mm512_max_ps(e2max, e2);
   }
@@ -519,10 +523,7 @@ KB_TARGET static void kb_screen(const int64_t n, const int64_t d, const int64_t 
                                          : _mm512_setzero_ps();
         const __m512i pair = kb_pair(lo, hi);
         xb[tp * KA_TR + r] = pair;
-        const __m512 el = _mm512_sub_ps(lo, _mm512_castsi512_ps(_mm512_slli_epi32(pair, 16)));
-        const __m512 eh = _mm512_sub_ps(
-            hi, _mm512_castsi512_ps(_mm512_and_si512(pair, _mm512_set1_epi32((int)0xffff0000u))));
-        ex2[r] = _mm512_fmadd_ps(eh, eh, _mm512_fmadd_ps(el, el, ex2[r]));
+        ex2[r] = kb_pair_err2(pair, lo, hi, ex2[r]);
       }
     tpf_f32 pf;
     tpf_init_f32(&pf, x + (i0 + nr) * ldx, ldx, n - i0 - nr < KB_TB ? n - i0 - nr : KB_TB, d);

@@ -74,23 +74,19 @@ static void SFX(assign_block)(void *arg, int64_t block, int64_t begin, int64_t e
     } else if (job->deltas) {
       /* After the first passes few rows change (under 1 % after three on blob data): find
        * them 16 at a time by a compare the compiler vectorises, not a branch per row. */
-      int64_t i = 0;
-      while (i < rows) {
-        const int64_t stop = rows - i >= 16 ? i + 16 : rows;
-        if (stop - i == 16) {
+      for (int64_t i0 = 0; i0 < rows; i0 += 16) {
+        const int64_t stop = rows - i0 >= 16 ? i0 + 16 : rows;
+        if (stop - i0 == 16) {
           km_v4i diff = {0, 0, 0, 0};
           for (int q = 0; q < 16; q += 4) {
             km_v4i a, b;
-            memcpy(&a, fresh + i + q, sizeof a);
-            memcpy(&b, labels + i + q, sizeof b);
+            memcpy(&a, fresh + i0 + q, sizeof a);
+            memcpy(&b, labels + i0 + q, sizeof b);
             diff |= a ^ b;
           }
-          if ((diff[0] | diff[1] | diff[2] | diff[3]) == 0) {
-            i = stop;
-            continue;
-          }
+          if ((diff[0] | diff[1] | diff[2] | diff[3]) == 0) continue;
         }
-        for (; i < stop; i++)
+        for (int64_t i = i0; i < stop; i++)
           if (fresh[i] != labels[i]) {
             changed++;
             SFX(km_move_row)(x + (s + i) * p->ldx, d, k, labels[i], fresh[i], partial);
