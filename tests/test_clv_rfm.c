@@ -139,9 +139,18 @@ static void check_against_reference(const strata_clv_rfm *R, const int64_t *id, 
     }
     int64_t first = rows[i].period, last = first, periods = 0, prev = INT64_MIN;
     int64_t hold_periods = 0, hold_prev = INT64_MIN, hold_rows = 0;
-    double first_amt = 0, total = 0, hold_total = 0;
+    double first_amt = 0, total = 0, hold_total = 0, g_prev = 0, g_curr = 0;
+    int64_t cal_rows = 0;
+    const int64_t pg = p->growth_days > 0
+                           ? (p->growth_days / p->period_days > 0 ? p->growth_days / p->period_days : 1)
+                           : 0;
     for (int64_t q = i; q < j; q++) {
       if (!rows[q].hold) {
+        cal_rows++;
+        if (rows[q].period > pc - pg)
+          g_curr += rows[q].amount;
+        else if (rows[q].period > pc - 2 * pg)
+          g_prev += rows[q].amount;
         if (rows[q].period != prev) periods++;
         prev = rows[q].period;
         last = rows[q].period;
@@ -163,7 +172,17 @@ static void check_against_reference(const strata_clv_rfm *R, const int64_t *id, 
                (long long)c, (long long)R->id[c], R->x[c], R->t_x[c], R->T[c],
                (long long)rows[i].id, x, (double)(last - first) / p->freq_multiplier,
                (double)(pc - first) / p->freq_multiplier);
+    if (R->transactions[c] != (double)cal_rows)
+      fail_msg("customer %lld: %g transactions vs %lld", (long long)rows[i].id,
+               R->transactions[c], (long long)cal_rows);
     if (amount) {
+      if (fabs(R->revenue[c] - total) > 1e-12 * (1.0 + fabs(total)))
+        fail_msg("customer %lld: revenue %.17g vs %.17g", (long long)rows[i].id, R->revenue[c],
+                 total);
+      if (pg > 0 && (fabs(R->revenue_prev[c] - g_prev) > 1e-12 * (1.0 + fabs(g_prev)) ||
+                     fabs(R->revenue_curr[c] - g_curr) > 1e-12 * (1.0 + fabs(g_curr))))
+        fail_msg("customer %lld: growth windows %.17g, %.17g vs %.17g, %.17g",
+                 (long long)rows[i].id, R->revenue_prev[c], R->revenue_curr[c], g_prev, g_curr);
       double mon = periods > 1 ? (total - first_amt) / x : 0.0;
       if (fabs(R->monetary[c] - mon) > 1e-12 * (1.0 + mon))
         fail_msg("customer %lld: monetary %.17g vs %.17g", (long long)rows[i].id, R->monetary[c],
@@ -197,6 +216,10 @@ static void same_output(const strata_clv_rfm *A, const strata_clv_rfm *B) {
   if (A->monetary) assert_memory_equal(A->monetary, B->monetary, bytes);
   if (A->x_holdout) assert_memory_equal(A->x_holdout, B->x_holdout, bytes);
   if (A->monetary_holdout) assert_memory_equal(A->monetary_holdout, B->monetary_holdout, bytes);
+  assert_memory_equal(A->transactions, B->transactions, bytes);
+  if (A->revenue) assert_memory_equal(A->revenue, B->revenue, bytes);
+  if (A->revenue_prev) assert_memory_equal(A->revenue_prev, B->revenue_prev, bytes);
+  if (A->revenue_curr) assert_memory_equal(A->revenue_curr, B->revenue_curr, bytes);
 }
 
 static void random_log(uint64_t seed, int64_t m, int64_t customers, int wide_ids, int64_t *id,
@@ -226,12 +249,13 @@ static void test_random_logs_match_reference(void **state) {
     int32_t period_days, anchor, holdout;
     double mult;
     int with_amount;
+    int32_t growth;
   } cases[] = {
-      {0, 1, STRATA_CLV_ANCHOR_MONDAY, 0, 1.0, 1},
-      {0, 7, STRATA_CLV_ANCHOR_MONDAY, 90, 1.0, 1},
-      {1, 1, 0, 60, 7.0, 1},
-      {1, 30, 5, 0, 1.0, 0},
-      {0, 3, -1000, 45, 2.5, 1},
+      {0, 1, STRATA_CLV_ANCHOR_MONDAY, 0, 1.0, 1, 120},
+      {0, 7, STRATA_CLV_ANCHOR_MONDAY, 90, 1.0, 1, 100},
+      {1, 1, 0, 60, 7.0, 1, 0},
+      {1, 30, 5, 0, 1.0, 0, 365},
+      {0, 3, -1000, 45, 2.5, 1, 2},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     random_log(11 + k, m, 20000, cases[k].wide, id, day, amount);
@@ -242,6 +266,7 @@ static void test_random_logs_match_reference(void **state) {
     p.period_days = cases[k].period_days;
     p.period_anchor = cases[k].anchor;
     p.freq_multiplier = cases[k].mult;
+    p.growth_days = cases[k].growth;
     const double *amt = cases[k].with_amount ? amount : NULL;
     strata_clv_rfm *R[3];
     for (int t = 0; t < 3; t++) R[t] = rfm_or_fail(ctx[t], id, day, amt, m, &p);
@@ -294,7 +319,7 @@ static void test_extreme_ids_and_days(void **state) {
   strata_clv_rfm_params_init(&p);
   strata_clv_rfm *R = rfm_or_fail(ctx, id, day, amount, 6, &p);
   check_against_reference(R, id, day, amount, 6,
-                          &(strata_clv_rfm_params){2000000000, 0, 1, -3, 1.0});
+                          &(strata_clv_rfm_params){2000000000, 0, 1, -3, 1.0, 0});
   assert_int_equal(R->n, 4);
   assert_int_equal(R->id[0], INT64_MIN);
   assert_int_equal(R->id[3], INT64_MAX);

@@ -89,6 +89,11 @@ typedef struct strata_clv_rfm_params {
   /* Times are reported in units of freq_multiplier periods (lifetimes' freq_multiplier),
    * > 0, default 1. CDNOW's weekly summaries are period_days = 1, freq_multiplier = 7. */
   double freq_multiplier;
+  /* Growth windows in days (0, the default: none): the revenue of the last growth_days
+   * before calibration_end (inclusive) and of the growth_days before those, per customer
+   * (revenue_curr and revenue_prev below). Counted in whole purchase periods:
+   * growth_days / period_days of them (at least one). */
+  int32_t growth_days;
 } strata_clv_rfm_params;
 
 /* Fills the defaults described above. */
@@ -109,6 +114,11 @@ typedef struct strata_clv_rfm {
   double *monetary_holdout; /* mean amount of the holdout transactions (0 when none), as
                              * lifetimes; NULL without holdout or without amounts */
   double duration_holdout;  /* holdout length in time units (0 without holdout) */
+  /* What marketers' RFM reads, beside the BTYD summary (calibration rows only): */
+  double *transactions; /* transaction rows (not merged by period) */
+  double *revenue;      /* total amount of them; NULL when amount was NULL */
+  double *revenue_prev, *revenue_curr; /* amounts in the two growth windows; NULL without
+                                        * growth_days or amounts */
   int32_t calibration_end;  /* the calibration end actually used (resolves DAY_LAST) */
   int64_t rows_used;        /* transactions that fell in calibration or holdout */
 } strata_clv_rfm;

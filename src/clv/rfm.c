@@ -50,6 +50,10 @@ void strata_clv_rfm_free(strata_clv_rfm *rfm) {
   strata_free(rfm->monetary);
   strata_free(rfm->x_holdout);
   strata_free(rfm->monetary_holdout);
+  strata_free(rfm->transactions);
+  strata_free(rfm->revenue);
+  strata_free(rfm->revenue_prev);
+  strata_free(rfm->revenue_curr);
   strata_free(rfm);
 }
 
@@ -219,6 +223,7 @@ typedef struct rfm_out {
   strata_clv_rfm *rfm;
   int64_t pc;  /* period of calibration_end, relative to p_min */
   int64_t ph;  /* period of the holdout end, relative */
+  int64_t pg;  /* growth window length in periods (0: none) */
   double mult; /* freq_multiplier: divided, as lifetimes does */
 } rfm_out;
 
@@ -235,7 +240,8 @@ static void summarise(const rfm_job *J, const rfm_out *O, int64_t lo, int64_t hi
     /* Rows are ordered by (period, holdout flag): calibration periods first. */
     int64_t first = (int64_t)(sub_of(J, i) >> 1), last = first, periods = 0;
     int64_t last_cal = -1, last_hold = -1, hold_periods = 0, hold_rows = 0;
-    double first_amt = 0.0, total = 0.0, hold_total = 0.0;
+    double first_amt = 0.0, total = 0.0, hold_total = 0.0, prev = 0.0, curr = 0.0;
+    int64_t rows = 0;
     for (int64_t k = i; k < end; k++) {
       uint64_t s = sub_of(J, k);
       int64_t p = (int64_t)(s >> 1);
@@ -248,6 +254,12 @@ static void summarise(const rfm_job *J, const rfm_out *O, int64_t lo, int64_t hi
         last = p;
         if (p == first) first_amt += a;
         total += a;
+        rows++;
+        /* (pc - pg, pc] is the current window, the pg periods before it the previous. */
+        if (p > O->pc - O->pg)
+          curr += a;
+        else if (p > O->pc - 2 * O->pg)
+          prev += a;
       } else {
         if (p != last_hold) {
           hold_periods++;
@@ -263,6 +275,12 @@ static void summarise(const rfm_job *J, const rfm_out *O, int64_t lo, int64_t hi
     R->t_x[at] = (double)(last - first) / O->mult;
     R->T[at] = (double)(O->pc - first) / O->mult;
     if (R->monetary) R->monetary[at] = periods > 1 ? (total - first_amt) / x : 0.0;
+    R->transactions[at] = (double)rows;
+    if (R->revenue) R->revenue[at] = total;
+    if (R->revenue_prev) {
+      R->revenue_prev[at] = prev;
+      R->revenue_curr[at] = curr;
+    }
     if (R->x_holdout) R->x_holdout[at] = (double)hold_periods;
     if (R->monetary_holdout)
       R->monetary_holdout[at] = hold_rows > 0 ? hold_total / (double)hold_rows : 0.0;
@@ -305,6 +323,8 @@ strata_status strata_clv_rfm_compute(strata_ctx *ctx, const int64_t *customer_id
                  "RFM summary: period_days must be >= 1, got %d", (int)P.period_days);
   STRATA_FAIL_IF(!(P.freq_multiplier > 0.0) || !isfinite(P.freq_multiplier), ctx, STRATA_ERR_USAGE,
                  "RFM summary: freq_multiplier must be > 0, got %g", P.freq_multiplier);
+  STRATA_FAIL_IF(P.growth_days < 0, ctx, STRATA_ERR_USAGE,
+                 "RFM summary: growth window must be >= 0 days, got %d", (int)P.growth_days);
   STRATA_FAIL_IF(P.holdout_days < 0, ctx, STRATA_ERR_USAGE,
                  "RFM summary: holdout_days must be >= 0, got %d", (int)P.holdout_days);
   STRATA_FAIL_IF(P.holdout_days > 0 && P.calibration_end == STRATA_CLV_DAY_LAST, ctx,
@@ -500,9 +520,20 @@ strata_status strata_clv_rfm_compute(strata_ctx *ctx, const int64_t *customer_id
   STRATA_TRY(strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM x", (void **)&R->x));
   STRATA_TRY(strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM t_x", (void **)&R->t_x));
   STRATA_TRY(strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM T", (void **)&R->T));
-  if (amount)
+  STRATA_TRY(strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM transactions",
+                          (void **)&R->transactions));
+  if (amount) {
     STRATA_TRY(
         strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM monetary", (void **)&R->monetary));
+    STRATA_TRY(
+        strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM revenue", (void **)&R->revenue));
+    if (P.growth_days > 0) {
+      STRATA_TRY(strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM growth revenue",
+                              (void **)&R->revenue_prev));
+      STRATA_TRY(strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM growth revenue",
+                              (void **)&R->revenue_curr));
+    }
+  }
   if (P.holdout_days > 0) {
     STRATA_TRY(
         strata_alloc(ctx, (size_t)n_cust, sizeof(double), "RFM holdout x", (void **)&R->x_holdout));
@@ -515,6 +546,8 @@ strata_status strata_clv_rfm_compute(strata_ctx *ctx, const int64_t *customer_id
   O.pc = period_of(J.cal_end, J.anchor, J.plen) - J.p_min;
   O.ph = period_of(J.win_end, J.anchor, J.plen) - J.p_min;
   O.mult = P.freq_multiplier;
+  O.pg = P.growth_days > 0 ? (P.growth_days / P.period_days > 0 ? P.growth_days / P.period_days : 1)
+                           : 0;
   R->duration_holdout = P.holdout_days > 0 ? (double)(O.ph - O.pc) / O.mult : 0.0;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) default(none) \
     shared(J, O, nb, bstart, bout)

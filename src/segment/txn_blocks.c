@@ -184,29 +184,39 @@ cleanup:
   return st;
 }
 
-/* Makes room for `want` customers in dst (arrays of 8-byte values, monetary when asked). */
+/* The per-customer arrays of an RFM summary (8-byte values each), in one list so that
+ * growing and appending treat them alike. */
+#define RFM_ARRAYS 9
+static void rfm_arrays(strata_clv_rfm *r, void **slots[RFM_ARRAYS]) {
+  void **all[RFM_ARRAYS] = {(void **)&r->id,           (void **)&r->x,
+                            (void **)&r->t_x,          (void **)&r->T,
+                            (void **)&r->transactions, (void **)&r->monetary,
+                            (void **)&r->revenue,      (void **)&r->revenue_prev,
+                            (void **)&r->revenue_curr};
+  memcpy(slots, all, sizeof all);
+}
+
+/* Makes room for `want` customers in dst: the money arrays (monetary, revenue) when
+ * `with_money`, the growth windows' when `with_growth`. */
 static strata_status reserve_rfm(strata_ctx *ctx, strata_clv_rfm *dst, int64_t *cap, int64_t want,
-                                 int with_monetary) {
+                                 int with_money, int with_growth) {
   strata_status st = STRATA_OK;
   if (want <= *cap) goto cleanup;
-  void *arrays[5] = {dst->id, dst->x, dst->t_x, dst->T, dst->monetary};
-  void *grown[5] = {NULL};
-  const int count = with_monetary ? 5 : 4;
-  for (int a = 0; a < count && st == STRATA_OK; a++)
-    st = strata_alloc(ctx, (size_t)want, 8, "RFM summary", &grown[a]);
+  void **slots[RFM_ARRAYS];
+  rfm_arrays(dst, slots);
+  const int present[RFM_ARRAYS] = {1, 1, 1, 1, 1, with_money, with_money, with_growth, with_growth};
+  void *grown[RFM_ARRAYS] = {NULL};
+  for (int a = 0; a < RFM_ARRAYS && st == STRATA_OK; a++)
+    if (present[a]) st = strata_alloc(ctx, (size_t)want, 8, "RFM summary", &grown[a]);
   if (st != STRATA_OK) {
-    for (int a = 0; a < count; a++) strata_free(grown[a]);
+    for (int a = 0; a < RFM_ARRAYS; a++) strata_free(grown[a]);
     goto cleanup;
   }
-  for (int a = 0; a < count; a++) {
-    if (dst->n) memcpy(grown[a], arrays[a], (size_t)dst->n * 8);
-    strata_free(arrays[a]);
+  for (int a = 0; a < RFM_ARRAYS; a++) {
+    if (dst->n && grown[a] && *slots[a]) memcpy(grown[a], *slots[a], (size_t)dst->n * 8);
+    strata_free(*slots[a]);
+    *slots[a] = grown[a];
   }
-  dst->id = grown[0];
-  dst->x = grown[1];
-  dst->t_x = grown[2];
-  dst->T = grown[3];
-  dst->monetary = grown[4];
   *cap = want;
 cleanup:
   return st;
@@ -217,13 +227,14 @@ static strata_status append_rfm(strata_ctx *ctx, strata_clv_rfm *dst, int64_t *c
                                 const strata_clv_rfm *src) {
   strata_status st = STRATA_OK;
   if (dst->n + src->n > *cap)
-    STRATA_TRY(reserve_rfm(ctx, dst, cap, 2 * (dst->n + src->n), src->monetary != NULL));
+    STRATA_TRY(reserve_rfm(ctx, dst, cap, 2 * (dst->n + src->n), src->monetary != NULL,
+                           src->revenue_prev != NULL));
   const size_t bytes = (size_t)src->n * 8;
-  memcpy(dst->id + dst->n, src->id, bytes);
-  memcpy(dst->x + dst->n, src->x, bytes);
-  memcpy(dst->t_x + dst->n, src->t_x, bytes);
-  memcpy(dst->T + dst->n, src->T, bytes);
-  if (src->monetary) memcpy(dst->monetary + dst->n, src->monetary, bytes);
+  void **to[RFM_ARRAYS], **from[RFM_ARRAYS];
+  rfm_arrays(dst, to);
+  rfm_arrays((strata_clv_rfm *)src, from);
+  for (int a = 0; a < RFM_ARRAYS; a++)
+    if (*from[a] && *to[a]) memcpy((char *)*to[a] + (size_t)dst->n * 8, *from[a], bytes);
   dst->n += src->n;
   dst->rows_used += src->rows_used;
 cleanup:
@@ -248,7 +259,8 @@ strata_status strata_txn_rfm_stream(strata_ctx *ctx, const char *path, const str
   /* The result first, at its final size: allocated after the chunks' temporaries, it would
    * sit above them in the heap and keep their freed pages resident (glibc only trims the
    * top). */
-  STRATA_TRY(reserve_rfm(ctx, whole, &cap, t->customers > 0 ? t->customers : 1, 1));
+  STRATA_TRY(reserve_rfm(ctx, whole, &cap, t->customers > 0 ? t->customers : 1, 1,
+                         p.growth_days > 0));
   /* One "row" of the stream per chunk: every column's rows come from the chunk bounds. */
   const strata_prefetch_column cols[3] = {
       {t->id, STRATA_I64, t->bounds, NULL, NULL},
