@@ -50,12 +50,20 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
   cJSON_AddStringToObject(run->result, "k_criterion", s->k_criterion);
   if (s->has_silhouette)
     cJSON_AddNumberToObject(run->result, "silhouette_rows", (double)s->silhouette_rows);
+  cJSON_AddBoolToObject(run->result, "k_chosen_stable", s->k_chosen_stable);
+  cJSON_AddBoolToObject(run->result, "accounts_from_log", s->from_log);
+  cJSON_AddNumberToObject(run->result, "gamma", s->gamma);
   cJSON *ks = cJSON_AddArrayToObject(run->result, "k_selection");
   for (int64_t i = 0; i < s->n_k; i++) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "k", (double)s->k_values[i]);
     cJSON_AddNumberToObject(o, "inertia", s->k_inertia[i]);
     cJSON_AddNumberToObject(o, "calinski_harabasz", s->k_calinski[i]);
+    if (!isnan(s->k_jaccard_min[i])) {
+      cJSON_AddNumberToObject(o, "jaccard_min", s->k_jaccard_min[i]);
+      cJSON_AddNumberToObject(o, "jaccard_mean", s->k_jaccard_mean[i]);
+      cJSON_AddNumberToObject(o, "stability_ari", s->k_stability_ari[i]);
+    }
     if (s->has_silhouette) {
       /* NaN (a sample holding one segment) has no JSON spelling: null. */
       if (isnan(s->k_silhouette[i]))
@@ -86,6 +94,20 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
     if (s->transactions_note[0])
       cJSON_AddStringToObject(run->result, "transactions_note", s->transactions_note);
   }
+  cJSON *nominal = cJSON_AddArrayToObject(run->result, "nominal_features");
+  for (int64_t j = 0; j < s->dc; j++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", s->nominal_names[j]);
+    cJSON_AddNumberToObject(o, "levels", (double)s->levels[j]);
+    cJSON_AddItemToArray(nominal, o);
+  }
+  if (s->stability) {
+    cJSON *o = cJSON_AddObjectToObject(run->result, "stability");
+    cJSON_AddStringToObject(o, "method", "bootstrap Jaccard (Hennig)");
+    cJSON_AddNumberToObject(o, "resamples", s->stability->resamples);
+    cJSON_AddNumberToObject(o, "rows", (double)s->stability_rows);
+    cJSON_AddNumberToObject(o, "ari_mean", s->stability->ari_mean);
+  }
   cJSON *segs = cJSON_AddArrayToObject(run->result, "segments");
   for (int64_t j = 0; j < p->k; j++) {
     cJSON *o = cJSON_CreateObject();
@@ -99,9 +121,28 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
       cJSON_AddNumberToObject(o, "clv_share", p->clv_share[j]);
       cJSON_AddNumberToObject(o, "p_alive_mean", p->p_alive_mean[j]);
     }
+    if (p->has_value) {
+      cJSON_AddNumberToObject(o, "one_time_share", p->one_time_share[j]);
+      cJSON_AddNumberToObject(o, "revenue_mean", p->revenue_mean[j]);
+      cJSON_AddNumberToObject(o, "spend_per_purchase", p->spend_per_purchase[j]);
+      cJSON_AddNumberToObject(o, "days_since_last_mean", p->days_since_mean[j]);
+    }
+    if (s->stability) {
+      cJSON_AddNumberToObject(o, "stability_jaccard", s->stability->jaccard_mean[j]);
+      cJSON_AddStringToObject(o, "stability", strata_stability_reading(s->stability->jaccard_mean[j]));
+    }
     cJSON *means = cJSON_AddObjectToObject(o, "feature_means");
     for (int64_t f = 0; f < p->d; f++)
       cJSON_AddNumberToObject(means, p->feature_names[f], p->mean[j * p->d + f]);
+    cJSON *levels = cJSON_AddObjectToObject(o, "level_shares");
+    for (int64_t c = 0; c < p->dc; c++) {
+      cJSON *col = cJSON_AddObjectToObject(levels, p->nominal_names[c]);
+      for (int64_t v = 0; v < p->levels[c]; v++) {
+        cJSON *lv = cJSON_AddObjectToObject(col, p->level_names[c][v]);
+        cJSON_AddNumberToObject(lv, "share", p->level_share[c][j * p->levels[c] + v]);
+        cJSON_AddNumberToObject(lv, "lift", p->level_lift[c][j * p->levels[c] + v]);
+      }
+    }
     cJSON_AddItemToArray(segs, o);
   }
 }
@@ -112,6 +153,7 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   const char *in = NULL, *out = NULL, *report = NULL, *range = NULL, *log1p_mode = "auto";
   const char *scale = "zscore", *time_unit = "week", *k_criterion = "ch";
   int64_t k = 0, n_init = p.n_init, sample = p.sample, clv_months = p.clv.score.clv_periods;
+  int64_t resamples = p.stability_resamples;
   uint64_t seed = 0;
   int no_clv = 0;
   cli_option options[] = {
@@ -131,9 +173,17 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
        "clv)",
        0, 0, 0, 0},
       {"categorical", 0, CLI_STRING, &p.categorical, "A,B,..",
-       "nominal columns left out of the default features (default: the 'categorical' attribute "
-       "of /accounts/features)",
+       "nominal account columns (level codes), compared by mismatch in k-prototypes (default: "
+       "the 'categorical' attribute of /accounts/features)",
        0, 0, 0, 0},
+      {"gamma", 0, CLI_DOUBLE, &p.gamma, "G",
+       "weight of one nominal mismatch against the scaled numeric distance (default: Huang's "
+       "rule, the mean sd of the scaled numeric features)",
+       0, 0, 1e6, 0},
+      {"stability-resamples", 0, CLI_INT, &resamples, "B",
+       "bootstrap resamples of the stability check per candidate k and for the result "
+       "(default 20; 0 turns it off)",
+       0, 0, 1000, 0},
       {"no-clv", 0, CLI_FLAG, &no_clv, NULL, "ignore /transactions (no RFM/CLV features)", 0, 0, 0,
        0},
       {"log1p", 0, CLI_STRING, &log1p_mode, "MODE",
@@ -156,9 +206,12 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
       "Segment accounts into a handful of named, profiled segments.",
       "segment --in FILE --out FILE [--k K | --k-range 3:8] [--report FILE.html] [options]",
       "Features: the account features plus RFM and CLV scores when /transactions is present\n"
-      "(BG/NBD + Gamma-Gamma). Skewed non-negative features get log1p, then all are scaled.\n"
-      "k is chosen by the Calinski-Harabasz index (or --k-criterion silhouette) with 3-5\n"
-      "segments preferred; every candidate's scores are kept. A transaction log too large to\n"
+      "(BG/NBD + Gamma-Gamma); a transaction log alone is enough (its customers are the\n"
+      "accounts). Skewed non-negative numeric features get log1p, then all are scaled; nominal\n"
+      "columns take part by mismatch (k-prototypes). k is the best Calinski-Harabasz index (or\n"
+      "--k-criterion silhouette) among the candidates whose segments are stable under\n"
+      "bootstrap resampling, 3-5 segments preferred; every candidate's scores are kept. A\n"
+      "transaction log too large to\n"
       "hold whole (over 512 MiB or 1/8 of --memory) is summarised chunk by chunk when it is\n"
       "sorted by customer. Writes /segments/{account_id, label, name, profile, k_selection,\n"
       "tree} and /model (what `strata score` needs).",
@@ -207,6 +260,7 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   p.seed = seed;
   p.sample = sample;
   p.use_clv = !no_clv;
+  p.stability_resamples = (int)resamples;
   if ((rc = cli_check_distinct(&run, in, out)) != CLI_EXIT_OK ||
       (report && (rc = cli_check_distinct(&run, in, report)) != CLI_EXIT_OK))
     goto done;

@@ -1,4 +1,5 @@
 /* The feature table of the segmentation; see features.h. O(n log n) for the id join. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +16,31 @@
 #define FEATURES_STREAM_MIN_BYTES (512.0 * 1048576.0)
 
 const char *const strata_value_column_names[STRATA_VALUE_COLUMNS] = {
-    "frequency", "recency", "tenure", "monetary", "p_alive", "expected_purchases", "clv"};
+    "frequency",    "recency", "tenure",       "monetary",     "p_alive",
+    "expected_purchases", "clv", "btyd_recency", "transactions", "revenue",
+    "revenue_prev", "revenue_curr", "expected_spend", "has_transactions"};
 /* By default the business dimensions of RFM/CLV join the account features: how often, how
  * recently, how much per purchase, and the discounted value. */
-const int strata_value_column_default[STRATA_VALUE_COLUMNS] = {1, 1, 0, 1, 0, 0, 1};
+const int strata_value_column_default[STRATA_VALUE_COLUMNS] = {1, 1, 0, 1, 0, 0, 1,
+                                                               0, 0, 0, 0, 0, 0, 0};
 
 double strata_clv_value(const strata_clv_result *r, int64_t c, int v) {
   const strata_clv_rfm *f = r->rfm;
   switch (v) {
     case STRATA_V_FREQUENCY: return f->x[c];
-    case STRATA_V_RECENCY: return f->t_x[c];
+    case STRATA_V_RECENCY: return (f->T[c] - f->t_x[c]) * r->unit_days;
     case STRATA_V_TENURE: return f->T[c];
     case STRATA_V_MONETARY: return f->monetary ? f->monetary[c] : 0.0;
     case STRATA_V_P_ALIVE: return r->p_alive[c];
     case STRATA_V_EXPECTED: return r->expected_purchases[c];
     case STRATA_V_CLV: return r->clv ? r->clv[c] : 0.0;
+    case STRATA_V_BTYD_RECENCY: return f->t_x[c];
+    case STRATA_V_TRANSACTIONS: return f->transactions ? f->transactions[c] : f->x[c] + 1.0;
+    case STRATA_V_REVENUE: return f->revenue ? f->revenue[c] : 0.0;
+    case STRATA_V_REVENUE_PREV: return f->revenue_prev ? f->revenue_prev[c] : 0.0;
+    case STRATA_V_REVENUE_CURR: return f->revenue_curr ? f->revenue_curr[c] : 0.0;
+    case STRATA_V_EXPECTED_SPEND: return r->expected_spend ? r->expected_spend[c] : 0.0;
+    case STRATA_V_HAS_TRANSACTIONS: return 1.0;
   }
   return 0.0;
 }
@@ -91,10 +102,111 @@ void strata_feature_table_release(strata_feature_table *t) {
   if (t == NULL) return;
   strata_free(t->account_id);
   free(t->account_names);
+  if (t->level_names)
+    for (int64_t j = 0; j < t->d_accounts; j++) free(t->level_names[j]);
+  free(t->level_names);
+  free(t->level_name_count);
   strata_matrix_release(&t->accounts);
   strata_clv_result_free(t->clv);
   strata_free(t->values);
   memset(t, 0, sizeof *t);
+}
+
+/* Level names of the nominal columns, from /accounts/levels/<column> where the file has
+ * them. */
+static strata_status read_level_names(strata_ctx *ctx, strata_h5_file *f, const char *in,
+                                      strata_feature_table *t) {
+  strata_status st = STRATA_OK;
+  const int64_t da = t->d_accounts;
+  if (da == 0) goto cleanup;
+  t->level_names = calloc((size_t)da, sizeof *t->level_names);
+  t->level_name_count = calloc((size_t)da, sizeof *t->level_name_count);
+  STRATA_FAIL_IF(t->level_names == NULL || t->level_name_count == NULL, ctx, STRATA_ERR_NOMEM,
+                 "out of memory for level names");
+  for (int64_t j = 0; j < da; j++) {
+    char path[300];
+    snprintf(path, sizeof path, "/accounts/levels/%.250s", t->account_names[j]);
+    if (!strata_h5_exists(f, path)) continue;
+    st = strata_h5_read_strings(ctx, f, path, &t->level_names[j], &t->level_name_count[j]);
+    if (st != STRATA_OK) {
+      strata_error_prefix(ctx, "%s", in);
+      goto cleanup;
+    }
+  }
+cleanup:
+  return st;
+}
+
+int strata_feature_table_is_nominal(const strata_feature_table *t, const char *list, int64_t j) {
+  if (j < 0 || j >= t->d_accounts) return 0;
+  const char *names = list ? list : t->categorical;
+  const char *name = t->account_names[j];
+  size_t len = strlen(name);
+  for (const char *p = names; p && *p;) {
+    const char *comma = strchr(p, ',');
+    size_t l = comma ? (size_t)(comma - p) : strlen(p);
+    if (l == len && strncmp(p, name, len) == 0) return 1;
+    p = comma ? comma + 1 : p + l;
+  }
+  return 0;
+}
+
+static double account_value(const strata_feature_table *t, int64_t i, int64_t j) {
+  return t->accounts.dtype == STRATA_F32
+             ? (double)((const float *)t->accounts.data)[i * t->accounts.ld + j]
+             : ((const double *)t->accounts.data)[i * t->accounts.ld + j];
+}
+
+strata_status strata_feature_table_codes(strata_ctx *ctx, const strata_feature_table *t,
+                                         int64_t j, int32_t *codes, int64_t ld, double **values,
+                                         int64_t *count) {
+  strata_status st = STRATA_OK;
+  double *distinct = NULL;
+  int32_t *index = NULL;
+  *values = NULL;
+  *count = 0;
+  const int64_t n = t->n;
+  /* Codes are small integers: a presence table over [0, max] finds the distinct values in
+   * O(n + max) where a sort would take O(n log n). */
+  double top = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    double v = account_value(t, i, j);
+    STRATA_FAIL_IF(!(v >= 0.0) || v != floor(v) || v > 16777216.0, ctx, STRATA_ERR_DATA,
+                   "/accounts/features: column '%s' is nominal (the 'categorical' attribute) but "
+                   "account %lld (row %lld) holds %g, not a level code (an integer 0..2^24)",
+                   t->account_names[j], (long long)t->account_id[i], (long long)i, v);
+    if (v > top) top = v;
+  }
+  const int64_t span = (int64_t)top + 1;
+  STRATA_TRY(strata_alloc(ctx, (size_t)span, sizeof(int32_t), "level table", (void **)&index));
+  for (int64_t v = 0; v < span; v++) index[v] = -1;
+  for (int64_t i = 0; i < n; i++) index[(int64_t)account_value(t, i, j)] = 0;
+  int64_t levels = 0;
+  for (int64_t v = 0; v < span; v++)
+    if (index[v] == 0) levels++;
+  STRATA_TRY(strata_alloc(ctx, (size_t)(levels > 0 ? levels : 1), sizeof(double), "levels",
+                          (void **)&distinct));
+  for (int64_t v = 0, at = 0; v < span; v++)
+    if (index[v] == 0) {
+      distinct[at] = (double)v;
+      index[v] = (int32_t)at++;
+    }
+  for (int64_t i = 0; i < n; i++) codes[i * ld] = index[(int64_t)account_value(t, i, j)];
+  *values = distinct;
+  *count = levels;
+  distinct = NULL;
+cleanup:
+  strata_free(index);
+  strata_free(distinct);
+  return st;
+}
+
+void strata_feature_table_level_name(const strata_feature_table *t, int64_t j, double v, char *buf,
+                                     size_t len) {
+  if (t->level_names && t->level_names[j] && v >= 0 && v < (double)t->level_name_count[j])
+    snprintf(buf, len, "%s", t->level_names[j][(int64_t)v]);
+  else
+    snprintf(buf, len, "%g", v);
 }
 
 strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use_clv,
@@ -110,11 +222,29 @@ strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use
   memset(t, 0, sizeof *t);
   double t0 = strata_now();
   STRATA_TRY(strata_h5_open(ctx, in, &f));
-  STRATA_TRY(strata_h5_read_matrix(ctx, f, "/accounts/features", STRATA_TYPES_FLOAT, &t->accounts));
-  const int64_t n = t->accounts.n, da = t->accounts.d;
+  const int has_log = strata_h5_exists(f, "/transactions/customer_id");
+  if (!strata_h5_exists(f, "/accounts/features")) {
+    /* The most common input of a B2C shop: a transaction log and nothing else. */
+    STRATA_FAIL_IF(!has_log, ctx, STRATA_ERR_DATA,
+                   "%s: neither /accounts/features nor /transactions/customer_id: nothing to "
+                   "segment",
+                   in);
+    STRATA_FAIL_IF(!use_clv, ctx, STRATA_ERR_USAGE,
+                   "%s has no /accounts/features: its customers can only be segmented on their "
+                   "RFM and CLV values, which --no-clv turns off",
+                   in);
+    t->from_log = 1;
+  } else {
+    STRATA_TRY(
+        strata_h5_read_matrix(ctx, f, "/accounts/features", STRATA_TYPES_FLOAT, &t->accounts));
+  }
+  const int64_t da = t->from_log ? 0 : t->accounts.d;
+  int64_t n = t->from_log ? 0 : t->accounts.n;
   t->n = n;
   t->d_accounts = da;
-  if (strata_h5_exists(f, "/accounts/id")) {
+  if (t->from_log) {
+    /* ids come from the log's summary below */
+  } else if (strata_h5_exists(f, "/accounts/id")) {
     STRATA_TRY(strata_h5_read_vector(ctx, f, "/accounts/id", STRATA_TYPES_INT, n, STRATA_I64,
                                      (void **)&t->account_id));
   } else {
@@ -122,8 +252,10 @@ strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use
         strata_alloc(ctx, (size_t)n, sizeof(int64_t), "account ids", (void **)&t->account_id));
     for (int64_t i = 0; i < n; i++) t->account_id[i] = i;
   }
-  STRATA_TRY(sort_ids(ctx, t, &order));
-  if (strata_h5_exists(f, "/accounts/feature_names")) {
+  if (!t->from_log) STRATA_TRY(sort_ids(ctx, t, &order));
+  if (t->from_log) {
+    t->account_names = NULL;
+  } else if (strata_h5_exists(f, "/accounts/feature_names")) {
     int64_t count = 0;
     STRATA_TRY(
         strata_h5_read_strings(ctx, f, "/accounts/feature_names", &t->account_names, &count));
@@ -146,7 +278,8 @@ strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use
     t->categorical[0] = '\0';
     strata_ctx_clear_error(ctx);
   }
-  int with_clv = use_clv && strata_h5_exists(f, "/transactions/customer_id");
+  STRATA_TRY(read_level_names(ctx, f, in, t));
+  int with_clv = use_clv && has_log;
   t->transactions = with_clv ? "whole" : "none";
   strata_phase_add(ctx, "read", strata_now() - t0);
   if (with_clv) {
@@ -177,6 +310,7 @@ strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use
     if (tb.grouped) {
       strata_clv_rfm_params rp = clv->rfm;
       rp.freq_multiplier = fitted ? fitted->unit_days : clv->unit_days;
+      rp.growth_days = STRATA_GROWTH_DAYS;
       STRATA_TRY(strata_txn_rfm_stream(ctx, in, &tb, &rp, &rfm));
       t->transactions = "streamed";
     } else {
@@ -189,12 +323,23 @@ strata_status strata_feature_table_read(strata_ctx *ctx, const char *in, int use
   strata_h5_close(f);
   f = NULL;
   if (with_clv) {
+    strata_clv_run_params cp = *clv;
+    cp.rfm.growth_days = STRATA_GROWTH_DAYS;
     if (rfm) {
-      st = strata_clv_run_rfm(ctx, rfm, clv, fitted, &t->clv);
+      st = strata_clv_run_rfm(ctx, rfm, &cp, fitted, &t->clv);
       rfm = NULL; /* the result owns it, or it was freed */
       if (st != STRATA_OK) goto cleanup;
     } else {
-      STRATA_TRY(strata_clv_run(ctx, txn.id, txn.day, txn.amount, txn.m, clv, fitted, &t->clv));
+      STRATA_TRY(strata_clv_run(ctx, txn.id, txn.day, txn.amount, txn.m, &cp, fitted, &t->clv));
+    }
+    if (t->from_log) {
+      /* The accounts are the log's customers, in the summary's (ascending id) order. */
+      t->n = n = t->clv->rfm->n;
+      STRATA_TRY(
+          strata_alloc(ctx, (size_t)n, sizeof(int64_t), "account ids", (void **)&t->account_id));
+      memcpy(t->account_id, t->clv->rfm->id, (size_t)n * sizeof(int64_t));
+      t->accounts = (strata_matrix){NULL, n, 0, 0, STRATA_F64};
+      STRATA_TRY(sort_ids(ctx, t, &order));
     }
     STRATA_TRY(join_values(ctx, t, order));
   }
@@ -230,11 +375,8 @@ strata_status strata_feature_table_columns(strata_ctx *ctx, const strata_feature
   for (int64_t i = 0; i < n; i++)
     for (int64_t q = 0; q < d; q++) {
       int64_t j = columns[q];
-      x[i * d + q] = j < da
-                         ? (t->accounts.dtype == STRATA_F32
-                                ? (double)((const float *)t->accounts.data)[i * t->accounts.ld + j]
-                                : ((const double *)t->accounts.data)[i * t->accounts.ld + j])
-                         : t->values[i * STRATA_VALUE_COLUMNS + (j - da)];
+      x[i * d + q] =
+          j < da ? account_value(t, i, j) : t->values[i * STRATA_VALUE_COLUMNS + (j - da)];
     }
   *out = x;
 cleanup:

@@ -1,10 +1,40 @@
 /*
- * Readable segment names derived from the profile alone. With CLV columns the name speaks
- * the language marketers use for RFM/CLV segments: value (mean CLV against the base), activity
- * (mean P(alive)), newness (age against the base), spend per purchase. Without them it names
- * the features that set the segment apart. The thresholds are ratios to the base, never
- * constants of a particular data set; duplicate names get the next distinguishing feature, then
- * a number, so that every name is distinct and the result deterministic.
+ * Readable segment names derived from the profile alone, as rules a reader can check against
+ * the profile table (the README lists them). A name has up to two parts:
+ *
+ *  1. With value columns, what the segment is worth and where it is heading, judged by ratios
+ *     to the base (never constants of a data set), first rule that applies:
+ *       no purchase in the log for at least half      "No purchase yet"
+ *       no repeat purchase for at least half          "One-time buyers"
+ *       mean P(alive) <= 0.5 x the base's             "Lapsed big spenders" (revenue >= 1.5 x
+ *                                                      base) or "Dormant"
+ *       mean P(alive) <= 0.8 x the base's             "At-risk high-value" (CLV >= 1.5 x base),
+ *                                                      "At-risk big spenders" (revenue >= 1.5 x),
+ *                                                      else "At-risk low spenders" (spend per
+ *                                                      purchase <= 0.75 x) or "At-risk customers"
+ *       age <= 0.6 x the base's                       "New high-value customers" (CLV >= 1.5 x),
+ *                                                      "New low spenders", "New customers"
+ *       mean CLV >= 1.5 x the base's                  "High-value loyal" (repeat purchases >= the
+ *                                                      base's) or "High-value occasional"
+ *       mean CLV <= 0.67 x the base's                 "Frequent low spenders" / "Low spenders"
+ *                                                      (spend per purchase <= 0.75 x), else
+ *                                                      "Low-value customers"
+ *       otherwise                                     "Loyal regulars" (repeat purchases >= 1.2 x)
+ *                                                      or "Mid-value regulars"
+ *     So "high value" always means a mean CLV well above the base, "at risk", "lapsed" and
+ *     "dormant" a mean P(alive) clearly below it, "low spenders" a low spend per purchase, and
+ *     one-time buyers (whose P(alive) is 1 under BG/NBD) are never called active or loyal.
+ *  2. Who they are: the (at most two) descriptive features that set the segment apart most,
+ *     by a standardised difference to the base of at least 0.8 — (segment mean - base mean) /
+ *     base sd for a numeric account feature ("high employees"), (segment share - base share) /
+ *     sqrt(base share (1 - base share)) for a level of a nominal column ("retail industry").
+ *     Without value columns these alone make the name ("Typical accounts" when none stands
+ *     out).
+ *
+ * Names are distinct: segments whose names clash get the next feature that tells them apart
+ * (the largest standardised difference between them, at least 0.5) in parentheses; when
+ * nothing tells them apart they are numbered "(1 of 2)", "(2 of 2)", so a suffix never hides
+ * that two segments are alike. Deterministic: ties go to the lower feature or level index.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +44,62 @@
 #include "core/core.h"
 #include "segment/segment.h"
 
+#define NAME_LEN 256
+#define QUALIFIER_MIN 0.8 /* standardised difference that sets a segment apart */
+#define SEPARATE_MIN 0.5  /* difference that tells two clashing segments apart */
+#define QUALIFIERS 2
+
 static double ratio(double a, double base) { return base > 0.0 ? a / base : 1.0; }
+
+/* A descriptive feature of a segment: numeric column j (level < 0) or level `level` of
+ * nominal column j. */
+typedef struct trait {
+  int64_t column, level;
+  double strength; /* signed standardised difference to the base */
+} trait;
+
+static double level_strength(const strata_profile *p, int64_t j, int64_t s, int64_t v) {
+  double b = p->level_base[j][v];
+  if (b <= 0.0 || b >= 1.0) return 0.0;
+  return (p->level_share[j][s * p->levels[j] + v] - b) / sqrt(b * (1.0 - b));
+}
+
+/* 1 for profile columns that are account features (value columns name the first part). */
+static int descriptive(const strata_profile *p, int64_t j) {
+  static const char *const value_names[] = {"frequency", "recency",       "tenure",
+                                            "monetary",  "p_alive",       "expected_purchases",
+                                            "clv",       "btyd_recency",  "transactions",
+                                            "revenue",   "revenue_prev",  "revenue_curr",
+                                            "expected_spend"};
+  if (!p->has_value) return 1;
+  for (size_t v = 0; v < sizeof value_names / sizeof value_names[0]; v++)
+    if (strcmp(p->feature_names[j], value_names[v]) == 0) return 0;
+  return 1;
+}
+
+/* The traits of segment s, strongest first (only levels more common than in the base: a
+ * name says what a segment is, not what it lacks). Returns the count (<= cap). */
+static int64_t traits_of(const strata_profile *p, int64_t s, trait *out, int64_t cap) {
+  int64_t m = 0;
+  for (int64_t j = 0; j < p->d && m < cap; j++)
+    if (descriptive(p, j)) out[m++] = (trait){j, -1, p->z[s * p->d + j]};
+  for (int64_t j = 0; j < p->dc; j++)
+    for (int64_t v = 0; v < p->levels[j] && m < cap; v++) {
+      double g = level_strength(p, j, s, v);
+      if (g > 0.0) out[m++] = (trait){j, v, g};
+    }
+  /* Insertion sort by |strength|, stable: ties keep the lower index. */
+  for (int64_t a = 1; a < m; a++) {
+    trait t = out[a];
+    int64_t b = a;
+    while (b > 0 && fabs(out[b - 1].strength) < fabs(t.strength)) {
+      out[b] = out[b - 1];
+      b--;
+    }
+    out[b] = t;
+  }
+  return m;
+}
 
 static void readable(const char *name, char *out, size_t len) {
   snprintf(out, len, "%s", name);
@@ -22,123 +107,193 @@ static void readable(const char *name, char *out, size_t len) {
     if (*c == '_') *c = ' ';
 }
 
-/* "high employees" / "low discount share" for feature j of segment s. */
-static void feature_phrase(const strata_profile *p, int64_t s, int64_t j, char *out, size_t len) {
-  char name[96];
-  readable(p->feature_names[j], name, sizeof name);
-  double z = p->z[s * p->d + j];
-  snprintf(out, len, "%s %.90s", z >= 0 ? "high" : "low", name);
+/* "high employees" / "retail industry". */
+static void trait_phrase(const strata_profile *p, const trait *t, char *out, size_t len) {
+  char col[96];
+  if (t->level < 0) {
+    readable(p->feature_names[t->column], col, sizeof col);
+    snprintf(out, len, "%s %.90s", t->strength >= 0 ? "high" : "low", col);
+  } else {
+    readable(p->nominal_names[t->column], col, sizeof col);
+    snprintf(out, len, "%.60s %.90s", p->level_names[t->column][t->level], col);
+  }
 }
 
 static void value_name(const strata_profile *p, int64_t s, char *out, size_t len) {
   double value = ratio(p->clv_mean[s], p->base_clv_mean);
-  double alive = p->p_alive_mean[s];
-  double base_alive = p->base_p_alive_mean;
-  double age = p->base_age_mean > 0 ? ratio(p->age_mean[s], p->base_age_mean) : 1.0;
-  double spend =
-      p->base_monetary_mean > 0 ? ratio(p->monetary_mean[s], p->base_monetary_mean) : 1.0;
-  double freq =
-      p->base_frequency_mean > 0 ? ratio(p->frequency_mean[s], p->base_frequency_mean) : 1.0;
-  /* Activity is judged against the base as well as in absolute terms: a base where everyone
-   * is likely alive still has its least active group. */
-  int dormant = alive < 0.25 || alive < 0.5 * base_alive;
-  int at_risk = !dormant && (alive < 0.5 || alive < 0.8 * base_alive);
-  if (dormant) {
-    snprintf(out, len, "%s", spend >= 1.25 || value >= 1.0 ? "At-risk big spenders" : "Dormant");
-  } else if (at_risk) {
-    snprintf(out, len, "%s", value >= 1.25 ? "At-risk high-value" : "Lapsing low spenders");
-  } else if (age < 0.6) {
-    snprintf(out, len, "New %s",
-             value >= 1.25 || spend >= 1.25 ? "high spenders"
-             : value <= 0.75                ? "low spenders"
-                                            : "customers");
-  } else if (value >= 1.5) {
-    snprintf(out, len, "%s", freq >= 1.0 ? "High-value loyal" : "High-value occasional");
-  } else if (value <= 0.6) {
-    snprintf(out, len, "%s", freq >= 1.0 ? "Frequent low spenders" : "Low-value active");
-  } else {
-    snprintf(out, len, "%s", freq >= 1.2 ? "Loyal regulars" : "Mid-value regulars");
-  }
+  double alive = ratio(p->p_alive_mean[s], p->base_p_alive_mean);
+  double age = ratio(p->age_mean[s], p->base_age_mean);
+  double spend = p->spend_per_purchase
+                     ? ratio(p->spend_per_purchase[s], p->base_spend_per_purchase)
+                     : ratio(p->monetary_mean[s], p->base_monetary_mean);
+  double revenue = p->revenue_mean ? ratio(p->revenue_mean[s], p->base_revenue_mean) : value;
+  double freq = ratio(p->frequency_mean[s], p->base_frequency_mean);
+  const char *name;
+  if (p->no_purchase_share && p->no_purchase_share[s] >= 0.5)
+    name = "No purchase yet";
+  else if (p->one_time_share && p->one_time_share[s] >= 0.5)
+    name = "One-time buyers";
+  else if (alive <= 0.5)
+    name = revenue >= 1.5 ? "Lapsed big spenders" : "Dormant";
+  else if (alive <= 0.8)
+    name = value >= 1.5     ? "At-risk high-value"
+           : revenue >= 1.5 ? "At-risk big spenders"
+           : spend <= 0.75  ? "At-risk low spenders"
+                            : "At-risk customers";
+  else if (age <= 0.6)
+    name = value >= 1.5 ? "New high-value customers"
+           : spend <= 0.75 ? "New low spenders"
+                           : "New customers";
+  else if (value >= 1.5)
+    name = freq >= 1.0 ? "High-value loyal" : "High-value occasional";
+  else if (value <= 0.67)
+    name = spend <= 0.75 ? (freq >= 1.2 ? "Frequent low spenders" : "Low spenders")
+                         : "Low-value customers";
+  else
+    name = freq >= 1.2 ? "Loyal regulars" : "Mid-value regulars";
+  snprintf(out, len, "%s", name);
 }
 
-static void feature_name(const strata_profile *p, int64_t s, char *out, size_t len) {
-  int64_t a = p->top[s * STRATA_PROFILE_TOP], b = p->top[s * STRATA_PROFILE_TOP + 1];
-  if (a < 0 || fabs(p->z[s * p->d + a]) < 0.5) {
+/* Base name plus the qualifying traits of segment s; `used` receives how many were used. */
+static void full_name(const strata_profile *p, int64_t s, const trait *t, int64_t m, char *out,
+                      size_t len, int *used) {
+  char base[NAME_LEN] = "";
+  if (p->has_value) value_name(p, s, base, sizeof base);
+  char quals[NAME_LEN] = "";
+  int q = 0;
+  for (int64_t a = 0; a < m && q < QUALIFIERS; a++) {
+    if (fabs(t[a].strength) < QUALIFIER_MIN) break;
+    char phrase[160];
+    trait_phrase(p, &t[a], phrase, sizeof phrase);
+    size_t at = strlen(quals);
+    snprintf(quals + at, sizeof quals - at, "%s%.150s", q ? ", " : "", phrase);
+    q++;
+  }
+  *used = q;
+  if (base[0] && quals[0])
+    snprintf(out, len, "%.100s: %.150s", base, quals);
+  else if (base[0])
+    snprintf(out, len, "%s", base);
+  else if (quals[0]) {
+    snprintf(out, len, "%s", quals);
+    if (out[0] >= 'a' && out[0] <= 'z') out[0] = (char)(out[0] - 'a' + 'A');
+  } else {
     snprintf(out, len, "Typical accounts");
-    return;
-  }
-  char first[128], second[128];
-  feature_phrase(p, s, a, first, sizeof first);
-  first[0] = (char)(first[0] - 'a' + 'A');
-  if (b >= 0 && fabs(p->z[s * p->d + b]) >= 0.5) {
-    feature_phrase(p, s, b, second, sizeof second);
-    snprintf(out, len, "%.100s, %.100s", first, second);
-  } else {
-    snprintf(out, len, "%.100s", first);
   }
 }
 
-static int clashes(char (*names)[256], int64_t k, int64_t s) {
-  for (int64_t t = 0; t < k; t++)
-    if (t != s && strcmp(names[s], names[t]) == 0) return 1;
-  return 0;
+/* Signed standardised value of trait t in segment s (for telling two segments apart). */
+static double trait_value(const strata_profile *p, int64_t s, const trait *t) {
+  return t->level < 0 ? p->z[s * p->d + t->column] : level_strength(p, t->column, s, t->level);
 }
 
 strata_status strata_profile_name(strata_ctx *ctx, strata_profile *p) {
   strata_status st = STRATA_OK;
-  char(*base)[256] = NULL, (*names)[256] = NULL;
+  char(*names)[NAME_LEN] = NULL, (*base)[NAME_LEN] = NULL;
+  trait *traits = NULL;
+  int64_t *count = NULL;
+  int *used = NULL, *group = NULL;
   STRATA_FAIL_IF(p == NULL, ctx, STRATA_ERR_USAGE, "strata_profile_name: profile is NULL");
-  base = calloc((size_t)p->k, sizeof *base);
-  names = calloc((size_t)p->k, sizeof *names);
-  STRATA_FAIL_IF(base == NULL || names == NULL, ctx, STRATA_ERR_NOMEM,
+  const int64_t k = p->k;
+  int64_t cap = p->d;
+  for (int64_t j = 0; j < p->dc; j++) cap += p->levels[j];
+  if (cap < 1) cap = 1;
+  names = calloc((size_t)k, sizeof *names);
+  traits = calloc((size_t)(k * cap), sizeof *traits);
+  count = calloc((size_t)k, sizeof *count);
+  used = calloc((size_t)k, sizeof *used);
+  group = calloc((size_t)k, sizeof *group);
+  base = calloc((size_t)k, sizeof *base);
+  STRATA_FAIL_IF(!names || !traits || !count || !used || !group || !base, ctx, STRATA_ERR_NOMEM,
                  "out of memory naming segments");
-  for (int64_t s = 0; s < p->k; s++) {
-    if (p->has_value)
-      value_name(p, s, base[s], sizeof base[s]);
-    else
-      feature_name(p, s, base[s], sizeof base[s]);
-    memcpy(names[s], base[s], sizeof names[s]);
+  for (int64_t s = 0; s < k; s++) {
+    count[s] = traits_of(p, s, traits + s * cap, cap);
+    full_name(p, s, traits + s * cap, count[s], names[s], NAME_LEN, &used[s]);
   }
-  /* Distinct names: a clash adds the segment's leading features in parentheses, one more each
-   * round; whatever still clashes is numbered in segment order. Feature-based names already
-   * use the first two features, so they continue from the third. */
-  int first = p->has_value ? 0 : 2;
-  for (int extra = 1; first + extra <= STRATA_PROFILE_TOP; extra++) {
-    int any = 0;
-    int *clash = calloc((size_t)p->k, sizeof *clash);
-    STRATA_FAIL_IF(clash == NULL, ctx, STRATA_ERR_NOMEM, "out of memory naming segments");
-    for (int64_t s = 0; s < p->k; s++) any |= clash[s] = clashes(names, p->k, s);
-    for (int64_t s = 0; s < p->k && any; s++) {
-      if (!clash[s]) continue;
-      char phrases[200] = "";
-      for (int e = 0; e < extra; e++) {
-        int64_t j = p->top[s * STRATA_PROFILE_TOP + first + e];
-        if (j < 0) break;
-        char phrase[128];
-        feature_phrase(p, s, j, phrase, sizeof phrase);
-        size_t used = strlen(phrases);
-        snprintf(phrases + used, sizeof phrases - used, "%s%.90s", e ? ", " : "", phrase);
+  /* Clashes: each member of a clash group gets, in parentheses, the trait (among all traits
+   * of the group's members) on which it differs most from the rest of its group; members
+   * that no trait separates are numbered. */
+  memcpy(base, names, (size_t)k * sizeof *base);
+  for (int64_t s = 0; s < k; s++) group[s] = -1;
+  for (int64_t s = 0; s < k; s++) {
+    if (group[s] >= 0) continue;
+    int64_t members = 0;
+    for (int64_t t = s; t < k; t++)
+      if (group[t] < 0 && strcmp(base[s], base[t]) == 0) {
+        group[t] = (int)s;
+        members++;
       }
-      snprintf(names[s], sizeof names[s], "%.50s (%.190s)", base[s], phrases);
+    if (members < 2) continue;
+    int64_t ordinal = 0;
+    for (int64_t t = s; t < k; t++) {
+      if (group[t] != (int)s) continue;
+      ordinal++;
+      /* The trait of t that most separates it from its group's other members. */
+      const trait *best = NULL;
+      double best_gap = 0.0, best_sign = 0.0;
+      for (int64_t u = s; u < k; u++) {
+        if (group[u] != (int)s) continue;
+        for (int64_t a = 0; a < count[u]; a++) {
+          const trait *c = &traits[u * cap + a];
+          double mine = trait_value(p, t, c), gap = INFINITY;
+          for (int64_t o = s; o < k; o++)
+            if (o != t && group[o] == (int)s) {
+              double g = mine - trait_value(p, o, c);
+              if (fabs(g) < fabs(gap)) gap = g;
+            }
+          if (fabs(gap) > best_gap) {
+            best_gap = fabs(gap);
+            best_sign = gap;
+            best = c;
+          }
+        }
+      }
+      size_t at = strlen(names[t]);
+      if (best && best_gap >= SEPARATE_MIN) {
+        char col[96];
+        if (best->level < 0) {
+          readable(p->feature_names[best->column], col, sizeof col);
+          snprintf(names[t] + at, NAME_LEN - at, " (%s %.90s)", best_sign >= 0 ? "more" : "less",
+                   col);
+        } else {
+          readable(p->nominal_names[best->column], col, sizeof col);
+          snprintf(names[t] + at, NAME_LEN - at, " (%s %.60s %.90s)",
+                   best_sign >= 0 ? "more" : "less", p->level_names[best->column][best->level],
+                   col);
+        }
+      } else {
+        snprintf(names[t] + at, NAME_LEN - at, " (%lld of %lld)", (long long)ordinal,
+                 (long long)members);
+      }
     }
-    free(clash);
-    if (!any) break;
   }
-  for (int64_t s = 0; s < p->k; s++) {
-    int earlier = 0;
-    for (int64_t t = 0; t < s; t++) earlier += strcmp(names[s], names[t]) == 0;
-    if (earlier) {
-      size_t used = strlen(names[s]);
-      snprintf(names[s] + used, sizeof names[s] - used, " #%d", earlier + 1);
+  /* Whatever still clashes (two members separated by the same trait the same way) is
+   * numbered within its group. */
+  memcpy(base, names, (size_t)k * sizeof *base);
+  for (int64_t s = 0; s < k; s++) {
+    int64_t same = 0, rank = 0;
+    for (int64_t t = 0; t < k; t++)
+      if (strcmp(base[s], base[t]) == 0) {
+        same++;
+        if (t < s) rank++;
+      }
+    if (same > 1) {
+      size_t at = strlen(names[s]);
+      snprintf(names[s] + at, NAME_LEN - at, " (%lld of %lld)", (long long)(rank + 1),
+               (long long)same);
     }
   }
-  for (int64_t s = 0; s < p->k; s++) {
+  for (int64_t s = 0; s < k; s++) {
     free(p->names[s]);
     p->names[s] = strdup(names[s]);
     STRATA_FAIL_IF(p->names[s] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory naming segments");
   }
 cleanup:
-  free(base);
   free(names);
+  free(base);
+  free(traits);
+  free(count);
+  free(used);
+  free(group);
   return st;
 }

@@ -10,16 +10,19 @@
 static strata_status write_profile(strata_ctx *ctx, strata_h5_writer *w, const strata_profile *p) {
   strata_status st = STRATA_OK;
   const int64_t k = p->k, d = p->d;
-  const int64_t fixed = 2 + (p->has_value ? 5 + STRATA_PROFILE_QUANTILES : 0);
+  const int64_t fixed = 2 + (p->has_value ? 9 + STRATA_PROFILE_QUANTILES : 0);
   const int64_t cols = fixed + 3 * d;
   char **names = calloc((size_t)cols, sizeof *names);
   double *v = calloc((size_t)(k * cols), sizeof *v);
   STRATA_FAIL_IF(names == NULL || v == NULL, ctx, STRATA_ERR_NOMEM,
                  "out of memory for the profile");
   int64_t c = 0;
-  const char *base[] = {"size",        "share",          "clv_total",     "clv_mean",
-                        "clv_share",   "p_alive_mean",   "monetary_mean", "p_alive_p10",
-                        "p_alive_p25", "p_alive_median", "p_alive_p75",   "p_alive_p90"};
+  const char *base[] = {"size",          "share",          "clv_total",
+                        "clv_mean",      "clv_share",      "p_alive_mean",
+                        "monetary_mean", "p_alive_p10",    "p_alive_p25",
+                        "p_alive_median", "p_alive_p75",   "p_alive_p90",
+                        "one_time_share", "revenue_mean",  "spend_per_purchase",
+                        "days_since_last_mean"};
   for (; c < fixed; c++) names[c] = strdup(base[c]);
   for (int64_t j = 0; j < d; j++) {
     char buf[160];
@@ -44,6 +47,10 @@ static strata_status write_profile(strata_ctx *ctx, strata_h5_writer *w, const s
       row[6] = p->monetary_mean[s];
       for (int q = 0; q < STRATA_PROFILE_QUANTILES; q++)
         row[7 + q] = p->p_alive_q[s * STRATA_PROFILE_QUANTILES + q];
+      row[7 + STRATA_PROFILE_QUANTILES] = p->one_time_share[s];
+      row[8 + STRATA_PROFILE_QUANTILES] = p->revenue_mean[s];
+      row[9 + STRATA_PROFILE_QUANTILES] = p->spend_per_purchase[s];
+      row[10 + STRATA_PROFILE_QUANTILES] = p->days_since_mean[s];
     }
     for (int64_t j = 0; j < d; j++) {
       row[fixed + 3 * j] = p->mean[s * d + j];
@@ -61,6 +68,92 @@ cleanup:
   return st;
 }
 
+/* Level shares and lifts of the nominal columns: /segments/levels/<column>/{name, share,
+ * lift, base_share}. */
+static strata_status write_nominal_profile(strata_ctx *ctx, strata_h5_writer *w,
+                                           const strata_profile *p) {
+  strata_status st = STRATA_OK;
+  char path[320];
+  for (int64_t j = 0; j < p->dc; j++) {
+    const int64_t L = p->levels[j];
+    int64_t d2[2] = {p->k, L}, d1[1] = {L};
+#define PATH(leaf) \
+  (snprintf(path, sizeof path, "/segments/levels/%.250s/%s", p->nominal_names[j], leaf), path)
+    STRATA_TRY(
+        strata_h5_write_strings(ctx, w, PATH("name"), L, (const char *const *)p->level_names[j]));
+    STRATA_TRY(strata_h5_write(ctx, w, PATH("share"), STRATA_F64, 2, d2, p->level_share[j]));
+    STRATA_TRY(strata_h5_write(ctx, w, PATH("lift"), STRATA_F64, 2, d2, p->level_lift[j]));
+    STRATA_TRY(strata_h5_write(ctx, w, PATH("base_share"), STRATA_F64, 1, d1, p->level_base[j]));
+#undef PATH
+  }
+cleanup:
+  return st;
+}
+
+/* Bootstrap stability of the segments: /segments/stability (a row per segment) with the
+ * scheme's figures as attributes. */
+static strata_status write_stability(strata_ctx *ctx, strata_h5_writer *w,
+                                     const strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  const strata_stability *b = s->stability;
+  const int64_t k = s->k;
+  double *rows = calloc((size_t)(k * 3), sizeof *rows);
+  const char **readings = calloc((size_t)k, sizeof *readings);
+  STRATA_FAIL_IF(rows == NULL || readings == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  for (int64_t c = 0; c < k; c++) {
+    rows[c * 3] = b->jaccard_mean[c];
+    rows[c * 3 + 1] = b->dissolved[c];
+    rows[c * 3 + 2] = b->recovered[c];
+    readings[c] = strata_stability_reading(b->jaccard_mean[c]);
+  }
+  const char *cols[3] = {"jaccard_mean", "dissolved", "recovered"};
+  STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/stability", k, 3, cols, rows));
+  STRATA_TRY(strata_h5_write_strings(ctx, w, "/segments/stability_reading", k, readings));
+  int64_t resamples = b->resamples, m = s->stability_rows;
+  STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/segments/stability", "ari_mean", &b->ari_mean, 1));
+  STRATA_TRY(
+      strata_h5_write_attr_int64(ctx, w, "/segments/stability", "resamples", &resamples, 1));
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/segments/stability", "rows", &m, 1));
+  STRATA_TRY(strata_h5_write_attr_string(
+      ctx, w, "/segments/stability", "method",
+      "Hennig's cluster-wise Jaccard bootstrap (fpc clusterboot, boot method) on a seeded "
+      "sample of accounts: mean Jaccard of each segment with its best match among the "
+      "re-clustered resample's segments; below 0.6 dissolves, 0.75 stable, 0.85 highly "
+      "stable"));
+cleanup:
+  free(rows);
+  free(readings);
+  return st;
+}
+
+/* What scoring needs of the nominal columns: /model/nominal/{names, levels, level_values,
+ * level_names} (levels concatenated column after column), /model/modes and gamma. */
+static strata_status write_nominal_model(strata_ctx *ctx, strata_h5_writer *w,
+                                         const strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  int64_t total = 0;
+  for (int64_t j = 0; j < s->dc; j++) total += s->levels[j];
+  double *values = malloc((size_t)total * sizeof *values);
+  const char **names = malloc((size_t)total * sizeof *names);
+  STRATA_FAIL_IF(values == NULL || names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  for (int64_t j = 0, at = 0; j < s->dc; j++)
+    for (int64_t v = 0; v < s->levels[j]; v++, at++) {
+      values[at] = s->level_values[j][v];
+      names[at] = s->level_names[j][v];
+    }
+  int64_t dc[1] = {s->dc}, dt[1] = {total}, dm[2] = {s->k, s->dc};
+  STRATA_TRY(strata_h5_write_strings(ctx, w, "/model/nominal/names", s->dc,
+                                     (const char *const *)s->nominal_names));
+  STRATA_TRY(strata_h5_write(ctx, w, "/model/nominal/levels", STRATA_I64, 1, dc, s->levels));
+  STRATA_TRY(strata_h5_write(ctx, w, "/model/nominal/level_values", STRATA_F64, 1, dt, values));
+  STRATA_TRY(strata_h5_write_strings(ctx, w, "/model/nominal/level_names", total, names));
+  STRATA_TRY(strata_h5_write(ctx, w, "/model/modes", STRATA_I32, 2, dm, s->modes));
+cleanup:
+  free(values);
+  free(names);
+  return st;
+}
+
 strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
                                    const strata_segmentation *s, const strata_segment_params *p) {
   strata_status st = STRATA_OK;
@@ -71,19 +164,25 @@ strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
   STRATA_TRY(
       strata_h5_write_strings(ctx, w, "/segments/name", k, (const char *const *)s->profile->names));
   STRATA_TRY(write_profile(ctx, w, s->profile));
+  STRATA_TRY(write_nominal_profile(ctx, w, s->profile));
+  if (s->stability) STRATA_TRY(write_stability(ctx, w, s));
   {
     /* Every score computed for every candidate k, and the criterion that chose. */
-    const char *cols[5] = {"k", "inertia", "calinski_harabasz", "silhouette", "davies_bouldin"};
-    const int64_t nc = s->has_silhouette ? 5 : 3;
-    double rows[STRATA_SEGMENT_MAX_K * 5];
+    const char *cols[8] = {"k",           "inertia",       "calinski_harabasz", "jaccard_min",
+                           "jaccard_mean", "stability_ari", "silhouette",        "davies_bouldin"};
+    const int64_t nc = s->has_silhouette ? 8 : 6;
+    double rows[STRATA_SEGMENT_MAX_K * 8];
     for (int64_t i = 0; i < s->n_k; i++) {
       double *r = rows + i * nc;
       r[0] = (double)s->k_values[i];
       r[1] = s->k_inertia[i];
       r[2] = s->k_calinski[i];
+      r[3] = s->k_jaccard_min[i];
+      r[4] = s->k_jaccard_mean[i];
+      r[5] = s->k_stability_ari[i];
       if (s->has_silhouette) {
-        r[3] = s->k_silhouette[i];
-        r[4] = s->k_davies_bouldin[i];
+        r[6] = s->k_silhouette[i];
+        r[7] = s->k_davies_bouldin[i];
       }
     }
     STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/k_selection", s->n_k, nc, cols, rows));
@@ -112,6 +211,8 @@ strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
   /* Everything `strata score` needs, and the training shares for drift checks. */
   STRATA_TRY(strata_transform_write(ctx, w, "/model/transform", s->transform));
   STRATA_TRY(strata_h5_write(ctx, w, "/model/centers", STRATA_F64, 2, dc, s->centers));
+  STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/model", "gamma", &s->gamma, 1));
+  if (s->dc > 0) STRATA_TRY(write_nominal_model(ctx, w, s));
   STRATA_TRY(strata_h5_write_strings(ctx, w, "/model/segment_names", k,
                                      (const char *const *)s->profile->names));
   STRATA_TRY(strata_h5_write(ctx, w, "/model/train_share", STRATA_F64, 1, dk, s->profile->share));

@@ -1,7 +1,10 @@
 /*
- * The segmentation pipeline; see pipeline.h. Cost: O(m) for the CLV summary of m
- * transactions, O(n d) for features and transforms, (k_max - k_min + 1) k-means fits on the
- * n x d transformed matrix, O(n d^2) for the 2-D projection.
+ * The segmentation pipeline; see pipeline.h. Each stage is a function of its own: features
+ * (select_features, build_space), the choice of k (choose_k.c), the segment tree, profiles
+ * and names, the stability of the result and the report's 2-D projection. Cost: O(m) for
+ * the CLV summary of m transactions, O(n d) for features and transforms, one fit per
+ * candidate k on at most 200,000 rows plus the stability resamples (choose_k.c), one refined
+ * fit on the n x d space, O(s d^2) for the projection of s sampled rows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,38 +13,12 @@
 
 #include "core/core.h"
 #include "core/rng.h"
-#include "segment/pca.h"
+#include "segment/choose_k.h"
 #include "segment/features.h"
+#include "segment/pca.h"
 #include "segment/pipeline.h"
 
-enum { SEG_STREAM_SAMPLE = 301, SEG_STREAM_K_SAMPLE = 302 };
-
-/* Rows on which the number of segments is chosen: the Calinski-Harabasz index of a seeded
- * sample this large estimates the full base's closely, at a fraction of the fits' cost. */
-#define SEG_K_SAMPLE 200000
-/* Rows of the silhouette (O(s^2 d) per candidate k): the seeded sample of the k-means engine's
- * scores, the size `strata kmeans --k-range` uses by default. */
-#define SEG_SILHOUETTE_SAMPLE 10000
-
-/* A candidate's score with the 3-5 preference applied: outside the band a k must score 15%
- * higher (relative to its magnitude, so that negative silhouettes are handicapped too). */
-static double band_score(double score, int64_t k, int64_t k_lo, int64_t k_hi) {
-  int in_band = k >= 3 && k <= 5;
-  if (in_band || k_lo > 5 || k_hi < 3) return score;
-  return score >= 0 ? score * (1.0 / 1.15) : score * 1.15;
-}
-
-/* Up to `cap` row indices in increasing order, each row kept with probability cap / n by a
- * hash of (seed, stream, row): the same rows for any thread count. Returns the count. */
-static int64_t sample_rows(uint64_t seed, uint32_t stream, int64_t n, int64_t cap, int64_t *rows) {
-  double keep = cap >= n ? 1.0 : (double)cap / (double)n;
-  int64_t m = 0;
-  for (int64_t i = 0; i < n && m < cap; i++) {
-    double u = (double)(strata_rng_hash(seed, stream, (uint64_t)i) >> 11) * 0x1.0p-53;
-    if (u < keep) rows[m++] = i;
-  }
-  return m;
-}
+enum { SEG_STREAM_SAMPLE = 301, SEG_STREAM_STABILITY_FINAL = 304 };
 
 void strata_segment_params_init(strata_segment_params *p) {
   if (p == NULL) return;
@@ -56,6 +33,9 @@ void strata_segment_params_init(strata_segment_params *p) {
   p->n_init = 1; /* k-means' refinement jumps already escape poor local optima */
   p->seed = 0;
   p->sample = 4000;
+  p->gamma = 0.0;
+  p->stability_resamples = 20;
+  p->stability_rows = 10000;
   strata_clv_run_params_init(&p->clv);
 }
 
@@ -65,52 +45,306 @@ void strata_segmentation_free(strata_segmentation *s) {
   strata_free(s->labels);
   strata_transform_free(s->transform);
   strata_free(s->centers);
+  for (int64_t j = 0; j < s->dc; j++) {
+    if (s->nominal_names) free(s->nominal_names[j]);
+    if (s->level_values) strata_free(s->level_values[j]);
+    if (s->level_names && s->level_names[j]) {
+      for (int64_t v = 0; v < s->levels[j]; v++) free(s->level_names[j][v]);
+      free(s->level_names[j]);
+    }
+  }
+  free(s->nominal_names);
+  free(s->levels);
+  free(s->level_values);
+  free(s->level_names);
+  strata_free(s->modes);
   strata_profile_free(s->profile);
   strata_clv_result_free(s->clv);
+  strata_stability_free(s->stability);
   free(s->linkage);
   free(s->projection);
   free(s->projection_label);
   free(s);
 }
 
-/* Calinski-Harabasz index from a fit: between-segment over within-segment dispersion, each per
- * degree of freedom. O(k d) from the centres and sizes (the within part is the inertia). */
-static double calinski_harabasz(const double *z, int64_t n, int64_t d, const strata_kmeans *m) {
-  int64_t k = strata_kmeans_k(m);
-  if (k < 2 || n <= k) return 0.0;
-  const double *c = strata_kmeans_centers(m);
-  const int32_t *labels = strata_kmeans_labels(m);
-  double *mean = calloc((size_t)d, sizeof *mean), *size = calloc((size_t)k, sizeof *size);
-  if (mean == NULL || size == NULL) {
-    free(mean);
-    free(size);
-    return 0.0;
+/* The features: named by --features, or every account column plus the default value
+ * columns. Nominal account columns go to `nominal`, the rest to `numeric` (table indices). */
+static strata_status select_features(strata_ctx *ctx, const strata_feature_table *t,
+                                     const strata_segment_params *params, const char *in,
+                                     int64_t *numeric, int64_t *dn, int64_t *nominal,
+                                     int64_t *dnom) {
+  strata_status st = STRATA_OK;
+  const int64_t da = t->d_accounts;
+  int64_t picked[1024], d = 0;
+  *dn = *dnom = 0;
+  if (params->features && params->features[0]) {
+    for (const char *p = params->features; *p;) {
+      const char *comma = strchr(p, ',');
+      size_t len = comma ? (size_t)(comma - p) : strlen(p);
+      int64_t j = strata_feature_table_find(t, p, len);
+      STRATA_FAIL_IF(j < 0, ctx, STRATA_ERR_USAGE,
+                     "--features: no feature '%.*s' (available: %s%s)", (int)len, p,
+                     da ? "the names of /accounts/feature_names" : "",
+                     t->values ? (da ? " and the value columns frequency, recency, tenure, "
+                                       "monetary, p_alive, expected_purchases, clv, "
+                                       "btyd_recency, transactions, revenue"
+                                     : "the value columns frequency, recency, tenure, monetary, "
+                                       "p_alive, expected_purchases, clv, btyd_recency, "
+                                       "transactions, revenue")
+                               : "");
+      for (int64_t q = 0; q < d; q++)
+        STRATA_FAIL_IF(picked[q] == j, ctx, STRATA_ERR_USAGE, "--features names '%.*s' twice",
+                       (int)len, p);
+      STRATA_FAIL_IF(d >= (int64_t)(sizeof picked / sizeof picked[0]), ctx, STRATA_ERR_USAGE,
+                     "--features names more than %d columns", (int)(sizeof picked / sizeof picked[0]));
+      picked[d++] = j;
+      p = comma ? comma + 1 : p + len;
+    }
+  } else {
+    for (int64_t j = 0; j < da && d < 1000; j++) picked[d++] = j;
+    for (int64_t v = 0; t->values && v < STRATA_VALUE_COLUMNS; v++)
+      if (strata_value_column_default[v]) picked[d++] = da + v;
   }
-  for (int64_t i = 0; i < n; i++) {
-    size[labels[i]] += 1.0;
-    for (int64_t t = 0; t < d; t++) mean[t] += z[i * d + t];
+  /* Every name of --categorical must be an account column. */
+  for (const char *p = params->categorical; p && *p;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    int64_t j = strata_feature_table_find(t, p, len);
+    STRATA_FAIL_IF(j < 0 || j >= da, ctx, STRATA_ERR_USAGE,
+                   "--categorical: '%.*s' is not a column of /accounts/feature_names in %s",
+                   (int)len, p, in);
+    p = comma ? comma + 1 : p + len;
   }
-  for (int64_t t = 0; t < d; t++) mean[t] /= (double)n;
-  double between = 0.0;
-  for (int64_t j = 0; j < k; j++)
-    for (int64_t t = 0; t < d; t++)
-      between += size[j] * (c[j * d + t] - mean[t]) * (c[j * d + t] - mean[t]);
-  free(mean);
-  free(size);
-  double within = strata_kmeans_inertia(m);
-  return within > 0 ? (between / (double)(k - 1)) / (within / (double)(n - k)) : INFINITY;
+  for (int64_t q = 0; q < d; q++) {
+    if (strata_feature_table_is_nominal(t, params->categorical, picked[q]))
+      nominal[(*dnom)++] = picked[q];
+    else
+      numeric[(*dn)++] = picked[q];
+  }
+  STRATA_FAIL_IF(d == 0, ctx, STRATA_ERR_DATA, "%s: no features to segment on", in);
+cleanup:
+  return st;
 }
 
-/* 1 when `name` is one of the comma-separated names of `list`. */
-static int in_list(const char *list, const char *name) {
-  size_t len = strlen(name);
-  for (const char *p = list; p && *p;) {
-    const char *comma = strchr(p, ',');
-    size_t l = comma ? (size_t)(comma - p) : strlen(p);
-    if (l == len && strncmp(p, name, len) == 0) return 1;
-    p = comma ? comma + 1 : p + l;
+/* The segments' space: the numeric columns transformed (fitted here), the nominal ones as
+ * level codes (their levels recorded in s for the model), gamma by Huang's rule unless
+ * given. *raw receives the numeric columns in original units (n x dn) for the profiles. */
+static strata_status build_space(strata_ctx *ctx, const strata_feature_table *t,
+                                 const strata_segment_params *params, const int64_t *numeric,
+                                 int64_t dn, const int64_t *nominal, int64_t dnom,
+                                 strata_segmentation *s, strata_space *space, double **raw) {
+  strata_status st = STRATA_OK;
+  const char **names = NULL;
+  const int64_t n = t->n;
+  memset(space, 0, sizeof *space);
+  *raw = NULL;
+  space->n = n;
+  if (dn > 0) {
+    STRATA_TRY(strata_feature_table_columns(ctx, t, numeric, dn, raw));
+    names = calloc((size_t)dn, sizeof *names);
+    STRATA_FAIL_IF(names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    for (int64_t q = 0; q < dn; q++) names[q] = strata_feature_table_name(t, numeric[q]);
+    STRATA_TRY(strata_transform_fit(ctx, *raw, n, dn, names, params->log1p, params->scale,
+                                    &s->transform));
+    space->dz = s->transform->d_out;
+    STRATA_TRY(strata_alloc(ctx, (size_t)(n * space->dz), sizeof(double), "scaled features",
+                            (void **)&space->z));
+    STRATA_TRY(strata_transform_apply(ctx, s->transform, *raw, n, space->z));
+  } else {
+    /* Only nominal columns: an empty transform keeps the model's layout uniform. */
+    STRATA_TRY(strata_transform_fit(ctx, NULL, n, 0, NULL, params->log1p, params->scale,
+                                    &s->transform));
   }
-  return 0;
+  s->d = space->dz;
+  if (dnom > 0) {
+    space->dc = dnom;
+    s->dc = dnom;
+    s->nominal_names = calloc((size_t)dnom, sizeof(char *));
+    s->levels = calloc((size_t)dnom, sizeof(int64_t));
+    s->level_values = calloc((size_t)dnom, sizeof(double *));
+    s->level_names = calloc((size_t)dnom, sizeof(char **));
+    STRATA_FAIL_IF(!s->nominal_names || !s->levels || !s->level_values || !s->level_names, ctx,
+                   STRATA_ERR_NOMEM, "out of memory for the nominal columns");
+    STRATA_TRY(strata_alloc(ctx, (size_t)(n * dnom), sizeof(int32_t), "level codes",
+                            (void **)&space->codes));
+    STRATA_TRY(
+        strata_alloc(ctx, (size_t)dnom, sizeof(int32_t), "level counts", (void **)&space->levels));
+    for (int64_t q = 0; q < dnom; q++) {
+      const int64_t j = nominal[q];
+      s->nominal_names[q] = strdup(t->account_names[j]);
+      STRATA_FAIL_IF(s->nominal_names[q] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+      STRATA_TRY(strata_feature_table_codes(ctx, t, j, space->codes + q, dnom, &s->level_values[q],
+                                            &s->levels[q]));
+      space->levels[q] = (int32_t)s->levels[q];
+      s->level_names[q] = calloc((size_t)s->levels[q], sizeof(char *));
+      STRATA_FAIL_IF(s->level_names[q] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+      for (int64_t v = 0; v < s->levels[q]; v++) {
+        char buf[256];
+        strata_feature_table_level_name(t, j, s->level_values[q][v], buf, sizeof buf);
+        s->level_names[q][v] = strdup(buf);
+        STRATA_FAIL_IF(s->level_names[q][v] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+      }
+    }
+  }
+  STRATA_FAIL_IF(space->dz == 0 && space->dc == 0, ctx, STRATA_ERR_DATA,
+                 "every feature is constant: nothing sets the accounts apart");
+  space->gamma = params->gamma > 0.0 ? params->gamma : strata_space_default_gamma(space);
+  s->gamma = space->gamma;
+cleanup:
+  free(names);
+  return st;
+}
+
+/* The segment tree: Ward on the prototypes weighted by the segments' sizes (the hierarchical
+ * engine's exact NN-chain), i.e. the order in which Ward would merge the segments. Modes
+ * enter through the mixed cost's Euclidean embedding (space.h). */
+static strata_status segment_tree(strata_ctx *ctx, const strata_space *space,
+                                  strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  double *sizes = NULL, *points = NULL;
+  strata_hier *tree = NULL;
+  strata_space protos;
+  memset(&protos, 0, sizeof protos);
+  const int64_t k = s->k;
+  if (k < 2) goto cleanup;
+  STRATA_TRY(strata_calloc(ctx, (size_t)k, sizeof(double), "segment sizes", (void **)&sizes));
+  for (int64_t i = 0; i < s->n; i++) sizes[s->labels[i]] += 1.0;
+  for (int64_t j = 0; j < k; j++)
+    if (sizes[j] <= 0.0) sizes[j] = 1.0; /* an empty segment still needs a positive weight */
+  protos = (strata_space){k, space->dz, space->dc, s->centers, s->modes, space->levels, space->gamma};
+  int64_t de = 0;
+  STRATA_TRY(strata_space_embed(ctx, &protos, &points, &de));
+  strata_hier_params hp;
+  strata_hier_params_init(&hp);
+  hp.method = STRATA_HIER_WARD;
+  hp.weights = sizes;
+  strata_matrix cm = {points, k, de, de, STRATA_F64};
+  STRATA_TRY(strata_hier_fit(ctx, &cm, &hp, &tree));
+  s->linkage = malloc((size_t)(k - 1) * 4 * sizeof(double));
+  STRATA_FAIL_IF(s->linkage == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the segment tree");
+  memcpy(s->linkage, strata_hier_linkage(tree), (size_t)(k - 1) * 4 * sizeof(double));
+cleanup:
+  strata_hier_free(tree);
+  strata_free(sizes);
+  strata_free(points);
+  return st;
+}
+
+/* Profiles in original units over the numeric features used, the nominal columns' level
+ * shares, the value columns when there are any; then the names. */
+static strata_status profile_and_name(strata_ctx *ctx, const strata_feature_table *t,
+                                      const double *raw, int64_t dn, const strata_space *space,
+                                      strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  double *cols = NULL;
+  const int64_t n = s->n, k = s->k;
+  strata_matrix raw_view = {(void *)raw, n, dn, dn, STRATA_F64};
+  strata_value_columns vc;
+  memset(&vc, 0, sizeof vc);
+  if (t->values) {
+    /* Column views of the joined value table. */
+    STRATA_TRY(strata_alloc(ctx, (size_t)(n * STRATA_VALUE_COLUMNS), sizeof(double),
+                            "value columns", (void **)&cols));
+    for (int64_t v = 0; v < STRATA_VALUE_COLUMNS; v++)
+      for (int64_t i = 0; i < n; i++) cols[v * n + i] = t->values[i * STRATA_VALUE_COLUMNS + v];
+    vc.frequency = cols + STRATA_V_FREQUENCY * n;
+    vc.recency = cols + STRATA_V_BTYD_RECENCY * n;
+    vc.age = cols + STRATA_V_TENURE * n;
+    vc.monetary = cols + STRATA_V_MONETARY * n;
+    vc.p_alive = cols + STRATA_V_P_ALIVE * n;
+    vc.clv = cols + STRATA_V_CLV * n;
+    vc.days_since = cols + STRATA_V_RECENCY * n;
+    vc.revenue = cols + STRATA_V_REVENUE * n;
+    vc.transactions = cols + STRATA_V_TRANSACTIONS * n;
+    vc.has_log = cols + STRATA_V_HAS_TRANSACTIONS * n;
+  }
+  STRATA_TRY(strata_profile_build(ctx, &raw_view, (const char *const *)s->transform->names,
+                                  s->labels, k, t->values ? &vc : NULL, &s->profile));
+  if (s->dc > 0) {
+    strata_nominal_columns nom = {s->dc,
+                                  s->dc,
+                                  space->codes,
+                                  s->levels,
+                                  (const char *const *)s->nominal_names,
+                                  (const char *const *const *)s->level_names};
+    STRATA_TRY(strata_profile_add_nominal(ctx, s->profile, s->labels, &nom));
+  }
+  STRATA_TRY(strata_profile_name(ctx, s->profile));
+cleanup:
+  strata_free(cols);
+  return st;
+}
+
+/* The report's 2-D view: a seeded sample of accounts projected on its two leading principal
+ * axes, in the mixed cost's Euclidean embedding. */
+static strata_status projection(strata_ctx *ctx, const strata_space *space,
+                                const strata_segment_params *params, strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  int64_t *rows = NULL;
+  double *embedded = NULL, *axes = NULL;
+  strata_space sample;
+  memset(&sample, 0, sizeof sample);
+  const int64_t n = s->n;
+  const int64_t cap = params->sample > n ? n : params->sample;
+  STRATA_TRY(strata_alloc(ctx, (size_t)cap, sizeof(int64_t), "projection rows", (void **)&rows));
+  s->m = strata_sample_rows(params->seed, SEG_STREAM_SAMPLE, n, cap, rows);
+  STRATA_TRY(strata_space_subset(ctx, space, rows, s->m, &sample));
+  int64_t de = 0;
+  STRATA_TRY(strata_space_embed(ctx, &sample, &embedded, &de));
+  STRATA_TRY(strata_alloc(ctx, (size_t)(2 * de), sizeof(double), "axes", (void **)&axes));
+  STRATA_TRY(strata_pca2(ctx, embedded, s->m, de, axes, s->explained));
+  s->projection = malloc((size_t)(s->m > 0 ? s->m : 1) * 2 * sizeof(double));
+  s->projection_label = malloc((size_t)(s->m > 0 ? s->m : 1) * sizeof(int32_t));
+  STRATA_FAIL_IF(s->projection == NULL || s->projection_label == NULL, ctx, STRATA_ERR_NOMEM,
+                 "out of memory for the projection");
+  for (int64_t r = 0; r < s->m; r++) {
+    const double *e = embedded + r * de;
+    for (int c = 0; c < 2; c++) {
+      double acc = 0.0;
+      for (int64_t t = 0; t < de; t++) acc += e[t] * axes[c * de + t];
+      s->projection[r * 2 + c] = acc;
+    }
+    s->projection_label[r] = s->labels[rows[r]];
+  }
+cleanup:
+  strata_space_release(&sample);
+  strata_free(rows);
+  strata_free(embedded);
+  strata_free(axes);
+  return st;
+}
+
+/* Hennig's bootstrap stability of the chosen segments, on a seeded sample of accounts. */
+static strata_status final_stability(strata_ctx *ctx, const strata_space *space,
+                                     const strata_segment_params *params, strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  int64_t *rows = NULL;
+  int32_t *labels = NULL;
+  strata_space sample;
+  memset(&sample, 0, sizeof sample);
+  if (params->stability_resamples <= 0 || s->k < 2) goto cleanup;
+  double t0 = strata_now();
+  const int64_t n = s->n;
+  const int64_t cap = params->stability_rows < n ? params->stability_rows : n;
+  STRATA_TRY(strata_alloc(ctx, (size_t)cap, sizeof(int64_t), "stability rows", (void **)&rows));
+  int64_t m = strata_sample_rows(params->seed, SEG_STREAM_STABILITY_FINAL, n, cap, rows);
+  STRATA_TRY(strata_space_subset(ctx, space, rows, m, &sample));
+  STRATA_TRY(strata_alloc(ctx, (size_t)m, sizeof(int32_t), "stability labels", (void **)&labels));
+  for (int64_t r = 0; r < m; r++) labels[r] = s->labels[rows[r]];
+  s->stability_rows = m;
+  st = strata_segment_stability(ctx, &sample, labels, s->k, params->stability_resamples,
+                                params->seed, &s->stability);
+  if (st != STRATA_OK && st != STRATA_ERR_NOMEM && st != STRATA_ERR_BUDGET) {
+    /* A sample too small to resample (tiny bases) has no stability to report. */
+    strata_ctx_clear_error(ctx);
+    st = STRATA_OK;
+  }
+  strata_phase_add(ctx, "stability", strata_now() - t0);
+cleanup:
+  strata_space_release(&sample);
+  strata_free(rows);
+  strata_free(labels);
+  return st;
 }
 
 strata_status strata_segment_run(strata_ctx *ctx, const char *in,
@@ -119,27 +353,33 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   strata_segmentation *s = NULL;
   strata_feature_table table;
   memset(&table, 0, sizeof table);
-  double *z = NULL, *chosen_raw = NULL, *zs = NULL;
-  int64_t *pick = NULL, *sample = NULL;
-  strata_kmeans *best = NULL, *fit = NULL;
+  strata_space space;
+  memset(&space, 0, sizeof space);
+  strata_space_fit fit;
+  memset(&fit, 0, sizeof fit);
+  double *raw = NULL;
+  int64_t *numeric = NULL, *nominal = NULL;
   STRATA_FAIL_IF(in == NULL || params == NULL || out == NULL, ctx, STRATA_ERR_USAGE,
                  "strata_segment_run: input, params and out are required");
   *out = NULL;
   STRATA_FAIL_IF(params->k < 0 || params->k > STRATA_SEGMENT_MAX_K, ctx, STRATA_ERR_USAGE,
-                 "--k must be between 1 and %d, got %lld", STRATA_SEGMENT_MAX_K,
-                 (long long)params->k);
+                 "the number of segments must be between 1 and %d, got %lld",
+                 STRATA_SEGMENT_MAX_K, (long long)params->k);
   STRATA_FAIL_IF(params->k == 0 && (params->k_min < 2 || params->k_max < params->k_min ||
                                     params->k_max > STRATA_SEGMENT_MAX_K),
                  ctx, STRATA_ERR_USAGE,
-                 "--k-range must be A:B with 2 <= A <= B <= %d, got %lld:%lld",
+                 "the range of segments must be A:B with 2 <= A <= B <= %d, got %lld:%lld",
                  STRATA_SEGMENT_MAX_K, (long long)params->k_min, (long long)params->k_max);
+  STRATA_FAIL_IF(!(params->gamma >= 0.0) || !isfinite(params->gamma), ctx, STRATA_ERR_USAGE,
+                 "the nominal mismatch weight gamma must be finite and >= 0, got %g",
+                 params->gamma);
   s = calloc(1, sizeof *s);
   STRATA_FAIL_IF(s == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the segmentation");
 
   STRATA_TRY(strata_feature_table_read(ctx, in, params->use_clv, &params->clv, NULL, &table));
-  const int64_t n = table.n, da = table.d_accounts;
-  const int64_t dc = da + (table.values ? STRATA_VALUE_COLUMNS : 0);
+  const int64_t n = table.n;
   s->n = n;
+  s->from_log = table.from_log;
   s->account_id = table.account_id;
   table.account_id = NULL;
   s->accounts_without_transactions = table.accounts_without_transactions;
@@ -147,229 +387,33 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   s->transactions = table.transactions;
   memcpy(s->transactions_note, table.transactions_note, sizeof s->transactions_note);
 
-  /* ---- the features: named by --features, or every account column that is not nominal plus
-   * the default value columns */
   double t0 = strata_now();
-  const char *categorical = params->categorical ? params->categorical : table.categorical;
-  pick = calloc((size_t)dc, sizeof *pick);
-  STRATA_FAIL_IF(pick == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-  int64_t d = 0;
-  if (params->features && params->features[0]) {
-    for (const char *p = params->features; *p;) {
-      const char *comma = strchr(p, ',');
-      size_t len = comma ? (size_t)(comma - p) : strlen(p);
-      int64_t j = strata_feature_table_find(&table, p, len);
-      STRATA_FAIL_IF(j < 0, ctx, STRATA_ERR_USAGE,
-                     "--features: no feature '%.*s' (available: the names of "
-                     "/accounts/feature_names%s)",
-                     (int)len, p,
-                     table.values ? ", frequency, recency, tenure, monetary, p_alive, "
-                                    "expected_purchases, clv"
-                                  : "");
-      for (int64_t q = 0; q < d; q++)
-        STRATA_FAIL_IF(pick[q] == j, ctx, STRATA_ERR_USAGE, "--features names '%.*s' twice",
-                       (int)len, p);
-      pick[d++] = j;
-      p = comma ? comma + 1 : p + len;
-    }
-  } else {
-    for (int64_t j = 0; j < da; j++)
-      if (!in_list(categorical, table.account_names[j])) pick[d++] = j;
-    for (int64_t v = 0; table.values && v < STRATA_VALUE_COLUMNS; v++)
-      if (strata_value_column_default[v]) pick[d++] = da + v;
-  }
-  STRATA_FAIL_IF(d == 0, ctx, STRATA_ERR_DATA, "%s: no features to segment on", in);
-  STRATA_TRY(strata_feature_table_columns(ctx, &table, pick, d, &chosen_raw));
-  {
-    const char **chosen_names = calloc((size_t)d, sizeof *chosen_names);
-    STRATA_FAIL_IF(chosen_names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-    for (int64_t q = 0; q < d; q++) chosen_names[q] = strata_feature_table_name(&table, pick[q]);
-    st = strata_transform_fit(ctx, chosen_raw, n, d, chosen_names, params->log1p, params->scale,
-                              &s->transform);
-    free(chosen_names);
-    if (st != STRATA_OK) goto cleanup;
-  }
-  const int64_t dz = s->transform->d_out;
-  s->d = dz;
-  STRATA_TRY(strata_alloc(ctx, (size_t)(n * dz), sizeof(double), "scaled features", (void **)&z));
-  STRATA_TRY(strata_transform_apply(ctx, s->transform, chosen_raw, n, z));
+  const int64_t dall = table.d_accounts + STRATA_VALUE_COLUMNS;
+  numeric = calloc((size_t)dall, sizeof *numeric);
+  nominal = calloc((size_t)dall, sizeof *nominal);
+  STRATA_FAIL_IF(numeric == NULL || nominal == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  int64_t dn = 0, dnom = 0;
+  STRATA_TRY(select_features(ctx, &table, params, in, numeric, &dn, nominal, &dnom));
+  STRATA_TRY(build_space(ctx, &table, params, numeric, dn, nominal, dnom, s, &space, &raw));
   strata_phase_add(ctx, "features", strata_now() - t0);
 
-  /* ---- k-means over the range, keeping the chosen fit */
-  strata_matrix zm = {z, n, dz, dz, STRATA_F64};
-  /* k is chosen on a seeded sample of a large base; the chosen k is then fitted on all rows. */
-  strata_matrix zk = zm;
-  if (params->k == 0 && n > SEG_K_SAMPLE) {
-    STRATA_TRY(
-        strata_alloc(ctx, (size_t)SEG_K_SAMPLE, sizeof(int64_t), "sample rows", (void **)&sample));
-    int64_t m = sample_rows(params->seed, SEG_STREAM_K_SAMPLE, n, SEG_K_SAMPLE, sample);
-    STRATA_TRY(strata_alloc(ctx, (size_t)(m * dz), sizeof(double), "sample", (void **)&zs));
-    for (int64_t r = 0; r < m; r++)
-      memcpy(zs + r * dz, z + sample[r] * dz, (size_t)dz * sizeof(double));
-    zk = (strata_matrix){zs, m, dz, dz, STRATA_F64};
-  }
-  strata_kmeans_params kp;
-  strata_kmeans_params_init(&kp);
-  kp.n_init = params->n_init;
-  kp.seed = params->seed;
-  /* Plain k-means to compare the candidate k; the chosen one is refitted with refinement
-   * jumps below (they only ever lower the inertia), which costs one refined fit, not one per
-   * candidate. */
-  kp.refine = params->k ? 1 : 0;
-  int64_t k_lo = params->k ? params->k : params->k_min,
-          k_hi = params->k ? params->k : params->k_max;
-  STRATA_FAIL_IF(k_lo > n, ctx, STRATA_ERR_USAGE, "%lld segments asked of %lld accounts",
-                 (long long)k_lo, (long long)n);
-  if (k_hi > n) k_hi = n;
-  int64_t chosen = -1;
-  double best_score = -INFINITY;
-  const int by_silhouette = params->k == 0 && params->k_criterion == STRATA_K_SILHOUETTE;
-  s->has_silhouette = by_silhouette;
-  s->k_criterion = params->k ? "given" : by_silhouette ? "silhouette" : "calinski-harabasz";
-  for (int64_t k = k_lo; k <= k_hi; k++) {
-    kp.k = k;
-    STRATA_TRY(strata_kmeans_fit(ctx, &zk, &kp, &fit));
-    int64_t at = s->n_k++;
-    s->k_values[at] = k;
-    s->k_inertia[at] = strata_kmeans_inertia(fit);
-    s->k_calinski[at] = calinski_harabasz(zk.data, zk.n, dz, fit);
-    s->k_silhouette[at] = s->k_davies_bouldin[at] = NAN;
-    double score = s->k_calinski[at];
-    if (by_silhouette) {
-      double t1 = strata_now();
-      strata_cluster_scores cs;
-      STRATA_TRY(strata_kmeans_scores(ctx, &zk, strata_kmeans_labels(fit), k, SEG_SILHOUETTE_SAMPLE,
-                                      params->seed, &cs));
-      s->k_silhouette[at] = cs.silhouette;
-      s->k_davies_bouldin[at] = cs.davies_bouldin;
-      s->silhouette_rows = cs.silhouette_rows;
-      /* A sample holding one cluster has no silhouette: it never wins. */
-      score = isnan(cs.silhouette) ? -INFINITY : cs.silhouette;
-      strata_phase_add(ctx, "silhouette", strata_now() - t1);
-    }
-    strata_progress(ctx, "choose k", (double)(k - k_lo + 1) / (double)(k_hi - k_lo + 1));
-    /* The business acts on 3-5 segments. */
-    score = band_score(score, k, k_lo, k_hi);
-    if (chosen < 0 || score > best_score) {
-      best_score = score;
-      chosen = k;
-      strata_kmeans_free(best);
-      best = fit;
-    } else {
-      strata_kmeans_free(fit);
-    }
-    fit = NULL;
-  }
-  const int sampled = zk.data != zm.data;
-  s->k_rule = params->k ? "given by --k"
-              : by_silhouette
-                  ? (sampled ? "largest mean silhouette (exact on a seeded sample of 10,000 "
-                               "accounts) of k-means fitted on a seeded sample of 200,000 "
-                               "accounts, with 3-5 segments preferred: a k outside 3-5 must "
-                               "score 15% higher"
-                             : "largest mean silhouette (exact on a seeded sample of up to "
-                               "10,000 accounts), with 3-5 segments preferred: a k outside 3-5 "
-                               "must score 15% higher")
-              : sampled ? "largest Calinski-Harabasz index on a seeded sample of "
-                          "200,000 accounts, with 3-5 segments preferred: a k outside "
-                          "3-5 must score 15% higher"
-                        : "largest Calinski-Harabasz index, with 3-5 segments "
-                          "preferred: a k outside 3-5 must score 15% higher";
-  s->k = chosen;
-  const int64_t k = chosen;
-  if (!kp.refine || zk.data != zm.data) {
-    kp.k = k;
-    kp.refine = 1;
-    STRATA_TRY(strata_kmeans_fit(ctx, &zm, &kp, &fit));
-    strata_kmeans_free(best);
-    best = fit;
-    fit = NULL;
-  }
-  STRATA_TRY(strata_alloc(ctx, (size_t)(k * dz), sizeof(double), "centres", (void **)&s->centers));
-  memcpy(s->centers, strata_kmeans_centers(best), (size_t)(k * dz) * sizeof(double));
-  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int32_t), "labels", (void **)&s->labels));
-  memcpy(s->labels, strata_kmeans_labels(best), (size_t)n * sizeof(int32_t));
+  STRATA_TRY(strata_choose_k(ctx, &space, params, s, &s->k, &fit));
+  s->labels = fit.labels;
+  s->centers = fit.centers;
+  s->modes = fit.modes;
+  fit.labels = NULL;
+  fit.centers = NULL;
+  fit.modes = NULL;
+  if (s->centers == NULL)
+    STRATA_TRY(strata_calloc(ctx, 1, sizeof(double), "centres", (void **)&s->centers));
 
-  /* ---- the segment tree: Ward on the centres weighted by segment sizes (the hierarchical
-   * engine's exact NN-chain), i.e. the order in which Ward would merge the segments */
-  if (k >= 2) {
-    double *sizes = NULL;
-    strata_hier *tree = NULL;
-    STRATA_TRY(strata_calloc(ctx, (size_t)k, sizeof(double), "segment sizes", (void **)&sizes));
-    for (int64_t i = 0; i < n; i++) sizes[s->labels[i]] += 1.0;
-    for (int64_t j = 0; j < k; j++)
-      if (sizes[j] <= 0.0) sizes[j] = 1.0; /* an empty segment still needs a positive weight */
-    strata_hier_params hp;
-    strata_hier_params_init(&hp);
-    hp.method = STRATA_HIER_WARD;
-    hp.weights = sizes;
-    strata_matrix cm = {s->centers, k, dz, dz, STRATA_F64};
-    st = strata_hier_fit(ctx, &cm, &hp, &tree);
-    if (st == STRATA_OK) {
-      s->linkage = malloc((size_t)(k - 1) * 4 * sizeof(double));
-      if (s->linkage)
-        memcpy(s->linkage, strata_hier_linkage(tree), (size_t)(k - 1) * 4 * sizeof(double));
-      else
-        st = strata_fail(ctx, STRATA_ERR_NOMEM, "out of memory for the segment tree");
-    }
-    strata_hier_free(tree);
-    strata_free(sizes);
-    if (st != STRATA_OK) goto cleanup;
-  }
-
-  /* ---- profiles and names, in original units over the features used */
+  STRATA_TRY(segment_tree(ctx, &space, s));
   t0 = strata_now();
-  strata_matrix chosen_view = {chosen_raw, n, d, d, STRATA_F64};
-  strata_value_columns vc = {0};
-  if (table.values) {
-    /* Column views of the joined value table. */
-    double *cols = NULL;
-    STRATA_TRY(strata_alloc(ctx, (size_t)(n * STRATA_VALUE_COLUMNS), sizeof(double),
-                            "value columns", (void **)&cols));
-    for (int64_t v = 0; v < STRATA_VALUE_COLUMNS; v++)
-      for (int64_t i = 0; i < n; i++) cols[v * n + i] = table.values[i * STRATA_VALUE_COLUMNS + v];
-    vc.frequency = cols + STRATA_V_FREQUENCY * n;
-    vc.recency = cols + STRATA_V_RECENCY * n;
-    vc.age = cols + STRATA_V_TENURE * n;
-    vc.monetary = cols + STRATA_V_MONETARY * n;
-    vc.p_alive = cols + STRATA_V_P_ALIVE * n;
-    vc.clv = cols + STRATA_V_CLV * n;
-    st = strata_profile_build(ctx, &chosen_view, (const char *const *)s->transform->names,
-                              s->labels, k, &vc, &s->profile);
-    strata_free(cols);
-  } else {
-    st = strata_profile_build(ctx, &chosen_view, (const char *const *)s->transform->names,
-                              s->labels, k, NULL, &s->profile);
-  }
-  if (st != STRATA_OK) goto cleanup;
-  STRATA_TRY(strata_profile_name(ctx, s->profile));
+  STRATA_TRY(profile_and_name(ctx, &table, raw, dn, &space, s));
   strata_phase_add(ctx, "profile", strata_now() - t0);
-
-  /* ---- 2-D projection of a seeded sample for the report */
+  STRATA_TRY(final_stability(ctx, &space, params, s));
   t0 = strata_now();
-  double axes[2 * 256];
-  if (dz <= 256) {
-    STRATA_TRY(strata_pca2(ctx, z, n, dz, axes, s->explained));
-    int64_t cap = params->sample > n ? n : params->sample;
-    int64_t *rows = malloc((size_t)cap * sizeof *rows);
-    s->projection = malloc((size_t)cap * 2 * sizeof(double));
-    s->projection_label = malloc((size_t)cap * sizeof(int32_t));
-    if (rows == NULL || s->projection == NULL || s->projection_label == NULL) {
-      free(rows);
-      STRATA_FAIL_IF(1, ctx, STRATA_ERR_NOMEM, "out of memory for the projection");
-    }
-    s->m = sample_rows(params->seed, SEG_STREAM_SAMPLE, n, cap, rows);
-    for (int64_t r = 0; r < s->m; r++) {
-      const double *zi = z + rows[r] * dz;
-      for (int c = 0; c < 2; c++) {
-        double acc = 0.0;
-        for (int64_t t = 0; t < dz; t++) acc += zi[t] * axes[c * dz + t];
-        s->projection[r * 2 + c] = acc;
-      }
-      s->projection_label[r] = s->labels[rows[r]];
-    }
-    free(rows);
-  }
+  STRATA_TRY(projection(ctx, &space, params, s));
   strata_phase_add(ctx, "projection", strata_now() - t0);
   s->clv = table.clv;
   table.clv = NULL;
@@ -377,13 +421,11 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   s = NULL;
 cleanup:
   strata_feature_table_release(&table);
-  free(pick);
-  strata_free(z);
-  strata_free(chosen_raw);
-  strata_free(zs);
-  strata_free(sample);
-  strata_kmeans_free(best);
-  strata_kmeans_free(fit);
+  strata_space_release(&space);
+  strata_space_fit_release(&fit);
+  free(numeric);
+  free(nominal);
+  strata_free(raw);
   strata_segmentation_free(s);
   return st;
 }

@@ -1,7 +1,8 @@
 /*
- * `strata segment`: accounts (and their transactions) -> features -> transforms -> choice of
- * k -> k-means -> segment tree -> profiles -> names, plus what `strata score` needs to apply
- * the same scheme to new data.
+ * `strata segment`: accounts (and their transactions, or a transaction log alone) -> numeric
+ * and nominal features -> transforms -> choice of k (criterion + stability) -> k-means, or
+ * k-prototypes with nominal columns -> segment tree -> profiles -> names -> stability of the
+ * chosen segments, plus what `strata score` needs to apply the same scheme to new data.
  */
 #ifndef STRATA_SEGMENT_PIPELINE_H
 #define STRATA_SEGMENT_PIPELINE_H
@@ -10,6 +11,8 @@
 
 #include "clv/run.h"
 #include "segment/segment.h"
+#include "segment/space.h"
+#include "segment/stability.h"
 #include "segment/transform.h"
 
 #define STRATA_SEGMENT_MAX_K 64
@@ -22,8 +25,15 @@ typedef enum strata_k_criterion {
 
 typedef struct strata_segment_params {
   const char *features;           /* comma-separated feature names; NULL: the default set */
-  const char *categorical;        /* comma-separated nominal columns left out of the default set;
-                                     NULL: the "categorical" attribute of /accounts/features */
+  const char *categorical;        /* comma-separated nominal account columns (level codes, in
+                                     the distance by k-prototypes); NULL: the "categorical"
+                                     attribute of /accounts/features */
+  double gamma;                   /* weight of a nominal mismatch; <= 0 (default): Huang's
+                                     rule (segment/space.h) */
+  int stability_resamples;        /* bootstrap resamples per candidate and for the result
+                                     (default 20; 0: no stability check) */
+  int64_t stability_rows;         /* rows of the stability check's seeded sample (default
+                                     10000) */
   int use_clv;                    /* 1 (default): RFM + CLV from /transactions when present */
   strata_log1p_mode log1p;        /* default AUTO */
   strata_scale_mode scale;        /* default ZSCORE */
@@ -39,11 +49,21 @@ typedef struct strata_segment_params {
 void strata_segment_params_init(strata_segment_params *p);
 
 typedef struct strata_segmentation {
-  int64_t n, k, d;     /* accounts, segments, features used (after transforms) */
+  int64_t n, k, d;     /* accounts, segments, numeric features used (after transforms) */
   int64_t *account_id; /* n */
   int32_t *labels;     /* n */
   strata_transform *transform;
   double *centers;         /* k x transform->d_out, transformed space */
+  /* Nominal columns (dc of them): their names, level values as stored and level names,
+   * the segments' modes (k x dc codes) and the mismatch weight. */
+  int64_t dc;
+  char **nominal_names;
+  int64_t *levels;
+  double **level_values;
+  char ***level_names;
+  int32_t *modes;
+  double gamma;
+  int from_log; /* 1: the accounts are the customers of a transaction log alone */
   strata_profile *profile; /* in the features' original units */
   strata_clv_result *clv;  /* NULL without transactions */
   int64_t accounts_without_transactions, customers_without_account;
@@ -59,6 +79,15 @@ typedef struct strata_segmentation {
   int64_t silhouette_rows; /* rows of the silhouette's seeded sample */
   const char *k_criterion; /* "calinski-harabasz" or "silhouette" */
   const char *k_rule;      /* how k was chosen, for people */
+  int k_sampled;           /* 1: candidates were fitted on a seeded sample */
+  /* stability of each candidate (NaN without the check): its segments' lowest and mean
+   * bootstrap Jaccard, and the mean adjusted Rand index of the resamples */
+  double k_jaccard_min[STRATA_SEGMENT_MAX_K], k_jaccard_mean[STRATA_SEGMENT_MAX_K];
+  double k_stability_ari[STRATA_SEGMENT_MAX_K];
+  int k_chosen_stable; /* 1: k is the best of the stable candidates */
+  /* stability of the chosen segments (NULL without the check) */
+  strata_stability *stability;
+  int64_t stability_rows;
   /* segment tree: Ward on the centres weighted by segment sizes, SciPy layout (k-1) x 4 */
   double *linkage;
   /* 2-D projection of a seeded sample */

@@ -87,7 +87,42 @@ void strata_profile_free(strata_profile *p) {
   free(p->recency_mean);
   free(p->age_mean);
   free(p->monetary_mean);
+  free(p->one_time_share);
+  free(p->no_purchase_share);
+  free(p->days_since_mean);
+  free(p->revenue_mean);
+  free(p->spend_per_purchase);
+  for (int64_t j = 0; j < p->dc; j++) {
+    if (p->nominal_names) free(p->nominal_names[j]);
+    if (p->level_names && p->level_names[j]) {
+      for (int64_t v = 0; v < p->levels[j]; v++) free(p->level_names[j][v]);
+      free(p->level_names[j]);
+    }
+    if (p->level_share) free(p->level_share[j]);
+    if (p->level_base) free(p->level_base[j]);
+    if (p->level_lift) free(p->level_lift[j]);
+  }
+  free(p->nominal_names);
+  free(p->levels);
+  free(p->level_names);
+  free(p->level_share);
+  free(p->level_base);
+  free(p->level_lift);
   free(p);
+}
+
+/* Share of rows (per segment and over the base) where pred holds for v[i]. */
+static void column_shares(const double *v, int zero_test, const int32_t *labels, int64_t n,
+                          int64_t k, const double *count, double *seg, double *base) {
+  double total = 0.0;
+  for (int64_t s = 0; s < k; s++) seg[s] = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    int hit = zero_test ? v[i] == 0.0 : v[i] != 0.0;
+    seg[labels[i]] += hit;
+    total += hit;
+  }
+  for (int64_t s = 0; s < k; s++) seg[s] = count[s] > 0 ? seg[s] / count[s] : 0.0;
+  *base = n > 0 ? total / (double)n : 0.0;
 }
 
 /* Mean of a value column per segment, and over the base. */
@@ -243,6 +278,38 @@ strata_status strata_profile_build(strata_ctx *ctx, const strata_matrix *x,
     if (values->monetary)
       column_means(values->monetary, labels, n, k, p->count, p->monetary_mean,
                    &p->base_monetary_mean);
+    p->one_time_share = calloc((size_t)k, sizeof(double));
+    p->no_purchase_share = calloc((size_t)k, sizeof(double));
+    p->days_since_mean = calloc((size_t)k, sizeof(double));
+    p->revenue_mean = calloc((size_t)k, sizeof(double));
+    p->spend_per_purchase = calloc((size_t)k, sizeof(double));
+    STRATA_FAIL_IF(!p->one_time_share || !p->no_purchase_share || !p->days_since_mean ||
+                       !p->revenue_mean || !p->spend_per_purchase,
+                   ctx, STRATA_ERR_NOMEM, "out of memory for the profile");
+    /* One-time buyers: in the log, no repeat purchase. Accounts missing from the log are
+     * counted apart (no purchase at all). */
+    if (values->frequency) {
+      double *one = buf;
+      for (int64_t i = 0; i < n; i++)
+        one[i] = values->frequency[i] == 0.0 && (!values->has_log || values->has_log[i] != 0.0);
+      column_shares(one, 0, labels, n, k, p->count, p->one_time_share, &p->base_one_time_share);
+    }
+    if (values->has_log)
+      column_shares(values->has_log, 1, labels, n, k, p->count, p->no_purchase_share,
+                    &p->base_no_purchase_share);
+    if (values->days_since)
+      column_means(values->days_since, labels, n, k, p->count, p->days_since_mean,
+                   &p->base_days_since_mean);
+    if (values->revenue)
+      column_means(values->revenue, labels, n, k, p->count, p->revenue_mean,
+                   &p->base_revenue_mean);
+    if (values->revenue && values->transactions) {
+      double *txn_mean = buf, base_txn = 0.0;
+      column_means(values->transactions, labels, n, k, p->count, txn_mean, &base_txn);
+      for (int64_t s = 0; s < k; s++)
+        p->spend_per_purchase[s] = txn_mean[s] > 0 ? p->revenue_mean[s] / txn_mean[s] : 0.0;
+      p->base_spend_per_purchase = base_txn > 0 ? p->base_revenue_mean / base_txn : 0.0;
+    }
   }
   *out = p;
   p = NULL;
@@ -251,5 +318,55 @@ cleanup:
   strata_free(order);
   strata_free(start);
   strata_free(buf);
+  return st;
+}
+
+strata_status strata_profile_add_nominal(strata_ctx *ctx, strata_profile *p, const int32_t *labels,
+                                         const strata_nominal_columns *nominal) {
+  strata_status st = STRATA_OK;
+  STRATA_FAIL_IF(p == NULL || labels == NULL || nominal == NULL || p->dc != 0, ctx,
+                 STRATA_ERR_USAGE, "strata_profile_add_nominal: bad arguments");
+  const int64_t dc = nominal->dc, k = p->k, n = p->n;
+  if (dc == 0) goto cleanup;
+  p->nominal_names = calloc((size_t)dc, sizeof(char *));
+  p->levels = calloc((size_t)dc, sizeof(int64_t));
+  p->level_names = calloc((size_t)dc, sizeof(char **));
+  p->level_share = calloc((size_t)dc, sizeof(double *));
+  p->level_base = calloc((size_t)dc, sizeof(double *));
+  p->level_lift = calloc((size_t)dc, sizeof(double *));
+  STRATA_FAIL_IF(!p->nominal_names || !p->levels || !p->level_names || !p->level_share ||
+                     !p->level_base || !p->level_lift,
+                 ctx, STRATA_ERR_NOMEM, "out of memory for the nominal profile");
+  p->dc = dc;
+  for (int64_t j = 0; j < dc; j++) {
+    const int64_t L = nominal->levels[j];
+    p->levels[j] = L;
+    p->nominal_names[j] = strdup(nominal->names[j]);
+    p->level_names[j] = calloc((size_t)L, sizeof(char *));
+    p->level_share[j] = calloc((size_t)(k * L), sizeof(double));
+    p->level_base[j] = calloc((size_t)L, sizeof(double));
+    p->level_lift[j] = calloc((size_t)(k * L), sizeof(double));
+    STRATA_FAIL_IF(!p->nominal_names[j] || !p->level_names[j] || !p->level_share[j] ||
+                       !p->level_base[j] || !p->level_lift[j],
+                   ctx, STRATA_ERR_NOMEM, "out of memory for the nominal profile");
+    for (int64_t v = 0; v < L; v++) {
+      p->level_names[j][v] = strdup(nominal->level_names[j][v]);
+      STRATA_FAIL_IF(p->level_names[j][v] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    }
+    double *share = p->level_share[j], *base = p->level_base[j];
+    for (int64_t i = 0; i < n; i++) {
+      int32_t c = nominal->codes[i * nominal->ld + j];
+      share[labels[i] * L + c] += 1.0;
+      base[c] += 1.0;
+    }
+    for (int64_t v = 0; v < L; v++) base[v] = n > 0 ? base[v] / (double)n : 0.0;
+    for (int64_t s = 0; s < k; s++)
+      for (int64_t v = 0; v < L; v++) {
+        double *x = &share[s * L + v];
+        *x = p->count[s] > 0 ? *x / p->count[s] : 0.0;
+        p->level_lift[j][s * L + v] = base[v] > 0 ? *x / base[v] : 0.0;
+      }
+  }
+cleanup:
   return st;
 }

@@ -9,6 +9,7 @@
 #include "io/prefetch.h"
 #include "segment/agreement.h"
 #include "segment/score.h"
+#include "segment/space.h"
 #include "segment/txn_blocks.h"
 
 void strata_segment_model_release(strata_segment_model *m) {
@@ -17,6 +18,11 @@ void strata_segment_model_release(strata_segment_model *m) {
   strata_buffer_free(m->centers);
   free(m->names);
   strata_buffer_free(m->train_share);
+  free(m->nominal_names);
+  strata_buffer_free(m->levels);
+  free(m->level_offset);
+  strata_buffer_free(m->level_values);
+  strata_buffer_free(m->modes);
   memset(m, 0, sizeof *m);
 }
 
@@ -46,6 +52,36 @@ strata_status strata_segment_model_read(strata_ctx *ctx, const char *path,
                  path, (long long)count, (long long)m->k);
   STRATA_TRY(strata_h5_read_vector(ctx, f, "/model/train_share", STRATA_TYPES_FLOAT, m->k,
                                    STRATA_F64, (void **)&m->train_share));
+  if (strata_h5_exists(f, "/model/nominal/names")) {
+    STRATA_TRY(strata_h5_read_strings(ctx, f, "/model/nominal/names", &m->nominal_names, &m->dc));
+    STRATA_TRY(strata_h5_read_vector(ctx, f, "/model/nominal/levels", STRATA_TYPES_INT, m->dc,
+                                     STRATA_I64, (void **)&m->levels));
+    m->level_offset = calloc((size_t)m->dc + 1, sizeof *m->level_offset);
+    STRATA_FAIL_IF(m->level_offset == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    for (int64_t j = 0; j < m->dc; j++) {
+      STRATA_FAIL_IF(m->levels[j] < 1 || m->levels[j] > INT32_MAX - 1, ctx, STRATA_ERR_DATA,
+                     "%s: /model/nominal/levels[%lld] = %lld is not a level count", path,
+                     (long long)j, (long long)m->levels[j]);
+      m->level_offset[j + 1] = m->level_offset[j] + m->levels[j];
+    }
+    STRATA_TRY(strata_h5_read_vector(ctx, f, "/model/nominal/level_values", STRATA_TYPES_FLOAT,
+                                     m->level_offset[m->dc], STRATA_F64,
+                                     (void **)&m->level_values));
+    strata_matrix modes = {0};
+    STRATA_TRY(strata_h5_read_matrix(ctx, f, "/model/modes", STRATA_TYPES_INT, &modes));
+    int ok = modes.n == m->k && modes.d == m->dc && modes.dtype == STRATA_I32;
+    m->modes = modes.data;
+    STRATA_FAIL_IF(!ok, ctx, STRATA_ERR_DATA, "%s: /model/modes is not %lld x %lld int32", path,
+                   (long long)m->k, (long long)m->dc);
+    for (int64_t c = 0; c < m->k * m->dc; c++)
+      STRATA_FAIL_IF(m->modes[c] < 0 || m->modes[c] >= m->levels[c % m->dc], ctx, STRATA_ERR_DATA,
+                     "%s: /model/modes[%lld] is outside its column's levels", path, (long long)c);
+  }
+  m->gamma = 1.0;
+  if (strata_h5_read_attr_double(ctx, f, "/model", "gamma", &m->gamma) != STRATA_OK) {
+    strata_ctx_clear_error(ctx);
+    m->gamma = 1.0;
+  }
   double uses_clv = 0;
   STRATA_TRY(strata_h5_read_attr_double(ctx, f, "/model", "uses_clv", &uses_clv));
   m->uses_clv = uses_clv != 0;
@@ -119,6 +155,37 @@ cleanup:
   return st;
 }
 
+/* Account column of each nominal column of the model. */
+static strata_status map_nominal(strata_ctx *ctx, const strata_segment_model *m, char **names,
+                                 int64_t d_accounts, const char *in, int64_t *col) {
+  strata_status st = STRATA_OK;
+  for (int64_t j = 0; j < m->dc; j++) {
+    col[j] = -1;
+    for (int64_t a = 0; a < d_accounts && col[j] < 0; a++)
+      if (strcmp(names[a], m->nominal_names[j]) == 0) col[j] = a;
+    STRATA_FAIL_IF(col[j] < 0, ctx, STRATA_ERR_DATA,
+                   "%s: the model needs the nominal column '%s', which the accounts do not have",
+                   in, m->nominal_names[j]);
+  }
+cleanup:
+  return st;
+}
+
+/* Code of a stored level value among a column's training levels (ascending): its index, or
+ * `count` for a level training never saw (it then matches no segment's mode). */
+static int32_t level_code(const double *levels, int64_t count, double v) {
+  int64_t lo = 0, hi = count - 1;
+  while (lo <= hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (levels[mid] == v) return (int32_t)mid;
+    if (levels[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid - 1;
+  }
+  return (int32_t)count;
+}
+
 /* Position of `id` in the ascending ids of the CLV table, or -1. */
 static int64_t find_customer(const strata_clv_rfm *f, int64_t id) {
   int64_t lo = 0, hi = f->n - 1;
@@ -168,8 +235,11 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   char **names = NULL;
   feature_source *src = NULL;
   double *raw = NULL, *z = NULL, *sample = NULL;
-  int32_t *sample_labels = NULL;
-  strata_kmeans *saved = NULL, *refit = NULL;
+  int32_t *sample_labels = NULL, *codes = NULL, *sample_codes = NULL, *levels_seen = NULL;
+  int64_t *nominal_col = NULL;
+  strata_space_fit refit_mixed;
+  memset(&refit_mixed, 0, sizeof refit_mixed);
+  strata_kmeans *saved = NULL;
   memset(out, 0, sizeof *out);
   const strata_transform *t = m->transform;
   const int64_t dz = t->d_out;
@@ -215,16 +285,30 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   src = calloc((size_t)t->d, sizeof *src);
   STRATA_FAIL_IF(src == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
   STRATA_TRY(map_features(ctx, t, names, da, m->uses_clv, in, src));
+  const int64_t dc = m->dc;
+  if (dc > 0) {
+    nominal_col = calloc((size_t)dc, sizeof *nominal_col);
+    levels_seen = calloc((size_t)dc, sizeof *levels_seen);
+    STRATA_FAIL_IF(nominal_col == NULL || levels_seen == NULL, ctx, STRATA_ERR_NOMEM,
+                   "out of memory");
+    STRATA_TRY(map_nominal(ctx, m, names, da, in, nominal_col));
+    /* One more code per column for levels training never saw. */
+    for (int64_t j = 0; j < dc; j++) levels_seen[j] = (int32_t)m->levels[j] + 1;
+  }
 
   int64_t dn[1] = {n};
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/segments/account_id", STRATA_I64, 1, dn));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/segments/label", STRATA_I32, 1, dn));
-  STRATA_TRY(strata_kmeans_from_centers(ctx, m->centers, m->k, dz, STRATA_F64, &saved));
+  if (m->dc == 0)
+    STRATA_TRY(strata_kmeans_from_centers(ctx, m->centers, m->k, dz, STRATA_F64, &saved));
   const int64_t rows_max = n < block_rows ? n : block_rows;
   STRATA_TRY(
       strata_alloc(ctx, (size_t)(rows_max * t->d), sizeof(double), "feature block", (void **)&raw));
-  STRATA_TRY(
-      strata_alloc(ctx, (size_t)(rows_max * dz), sizeof(double), "scaled block", (void **)&z));
+  STRATA_TRY(strata_alloc(ctx, (size_t)(rows_max * (dz > 0 ? dz : 1)), sizeof(double),
+                          "scaled block", (void **)&z));
+  if (dc > 0)
+    STRATA_TRY(strata_alloc(ctx, (size_t)(rows_max * dc), sizeof(int32_t), "level codes",
+                            (void **)&codes));
   out->share = calloc((size_t)m->k, sizeof *out->share);
   STRATA_FAIL_IF(out->share == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
   /* Revalidation keeps a seeded Bernoulli sample of the scaled rows (bounded). */
@@ -235,6 +319,9 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
                             (void **)&sample));
     STRATA_TRY(strata_alloc(ctx, (size_t)cap, sizeof(int32_t), "revalidation labels",
                             (void **)&sample_labels));
+    if (dc > 0)
+      STRATA_TRY(strata_alloc(ctx, (size_t)(cap * dc), sizeof(int32_t), "revalidation codes",
+                              (void **)&sample_codes));
   }
 
   /* From here the reader thread owns the input file and the writer (prefetch.h): block b + 1
@@ -289,8 +376,22 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
       strata_error_prefix(ctx, "%s: accounts from row %lld", in, (long long)row0);
       goto cleanup;
     }
-    strata_matrix zm = {z, rows, dz, dz, STRATA_F64};
-    STRATA_TRY(strata_kmeans_predict(ctx, saved, &zm, labels, NULL));
+    if (dc == 0) {
+      strata_matrix zm = {z, rows, dz, dz, STRATA_F64};
+      STRATA_TRY(strata_kmeans_predict(ctx, saved, &zm, labels, NULL));
+    } else {
+      for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < dc; j++) {
+          const int64_t a = nominal_col[j];
+          double v = info->dtype == STRATA_F32 ? (double)((const float *)block)[i * da + a]
+                                               : ((const double *)block)[i * da + a];
+          codes[i * dc + j] =
+              level_code(m->level_values + m->level_offset[j], m->levels[j], v);
+        }
+      strata_space block_space = {rows, dz, dc, z, codes, levels_seen, m->gamma};
+      STRATA_TRY(
+          strata_space_assign(ctx, &block_space, m->centers, m->modes, m->k, labels, NULL));
+    }
     for (int64_t i = 0; i < rows; i++) {
       counts[labels[i]] += 1.0;
       if (m_sample < cap) {
@@ -298,7 +399,9 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
             (double)(strata_rng_hash(seed, SCORE_STREAM_SAMPLE, (uint64_t)(row0 + i)) >> 11) *
             0x1.0p-53;
         if (u < keep) {
-          memcpy(sample + m_sample * dz, z + i * dz, (size_t)dz * sizeof(double));
+          if (dz > 0) memcpy(sample + m_sample * dz, z + i * dz, (size_t)dz * sizeof(double));
+          if (dc > 0)
+            memcpy(sample_codes + m_sample * dc, codes + i * dc, (size_t)dc * sizeof(int32_t));
           sample_labels[m_sample++] = labels[i];
         }
       }
@@ -317,16 +420,12 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
                  : out->psi < 0.25 ? "moderate drift"
                                    : "significant drift";
   if (revalidate && m_sample >= m->k) {
-    strata_kmeans_params kp;
-    strata_kmeans_params_init(&kp);
-    kp.k = m->k;
-    kp.seed = seed;
-    strata_matrix sm = {sample, m_sample, dz, dz, STRATA_F64};
-    STRATA_TRY(strata_kmeans_fit(ctx, &sm, &kp, &refit));
+    /* A fresh clustering of the sample with the same engine and k. */
+    strata_space sample_space = {m_sample, dz, dc, sample, sample_codes, levels_seen, m->gamma};
+    STRATA_TRY(strata_space_cluster(ctx, &sample_space, m->k, NULL, seed, 1, 1, &refit_mixed));
     out->revalidated = 1;
     out->revalidation_rows = m_sample;
-    out->refit_ari =
-        strata_adjusted_rand(sample_labels, strata_kmeans_labels(refit), m_sample, m->k, m->k);
+    out->refit_ari = strata_adjusted_rand(sample_labels, refit_mixed.labels, m_sample, m->k, m->k);
     /* The saved centres no longer describe the natural groups of the base. */
     if (out->refit_ari < 0.8 && out->psi < 0.25) out->verdict = "structure changed";
   }
@@ -346,8 +445,12 @@ cleanup:
   strata_free(z);
   strata_free(sample);
   strata_free(sample_labels);
+  strata_free(codes);
+  strata_free(sample_codes);
+  free(levels_seen);
+  free(nominal_col);
+  strata_space_fit_release(&refit_mixed);
   strata_kmeans_free(saved);
-  strata_kmeans_free(refit);
   if (st != STRATA_OK) strata_segment_scores_release(out);
   return st;
 }

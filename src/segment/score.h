@@ -14,6 +14,15 @@ typedef struct strata_segment_model {
   double *centers;     /* k x transform->d_out */
   char **names;        /* k segment names (one allocation) */
   double *train_share; /* k */
+  /* Nominal columns (dc, 0 when none): names, level counts, the training levels' stored
+   * values (ascending per column, concatenated: column j's start at level_offset[j]), the
+   * segments' modes (k x dc) and the mismatch weight. */
+  int64_t dc;
+  char **nominal_names;
+  int64_t *levels, *level_offset;
+  double *level_values;
+  int32_t *modes;
+  double gamma;
   int uses_clv;
   strata_clv_result clv; /* models only (counts, spend, unit_days) */
   strata_clv_run_params clv_params;

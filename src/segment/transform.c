@@ -23,11 +23,13 @@ static strata_transform *transform_new(int64_t d) {
   strata_transform *t = calloc(1, sizeof *t);
   if (t == NULL) return NULL;
   t->d = d;
-  t->names = calloc((size_t)d, sizeof(char *));
-  t->log1p = calloc((size_t)d, sizeof(int));
-  t->kept = calloc((size_t)d, sizeof(int));
-  t->center = calloc((size_t)d, sizeof(double));
-  t->scale = calloc((size_t)d, sizeof(double));
+  /* At least one slot: a segmentation on nominal columns alone has an empty transform. */
+  size_t slots = d > 0 ? (size_t)d : 1;
+  t->names = calloc(slots, sizeof(char *));
+  t->log1p = calloc(slots, sizeof(int));
+  t->kept = calloc(slots, sizeof(int));
+  t->center = calloc(slots, sizeof(double));
+  t->scale = calloc(slots, sizeof(double));
   if (!t->names || !t->log1p || !t->kept || !t->center || !t->scale) {
     strata_transform_free(t);
     return NULL;
@@ -54,7 +56,7 @@ strata_status strata_transform_fit(strata_ctx *ctx, const double *x, int64_t n, 
   strata_status st = STRATA_OK;
   strata_transform *t = NULL;
   double *col = NULL;
-  STRATA_FAIL_IF(x == NULL || out == NULL || n < 1 || d < 1, ctx, STRATA_ERR_USAGE,
+  STRATA_FAIL_IF((x == NULL && d > 0) || out == NULL || n < 1 || d < 0, ctx, STRATA_ERR_USAGE,
                  "strata_transform_fit: bad arguments");
   *out = NULL;
   t = transform_new(d);
@@ -105,9 +107,6 @@ strata_status strata_transform_fit(strata_ctx *ctx, const double *x, int64_t n, 
     t->scale[j] = s > 0.0 ? s : 1.0;
     t->d_out += t->kept[j];
   }
-  STRATA_FAIL_IF(t->d_out == 0, ctx, STRATA_ERR_DATA,
-                 "every feature is constant over the %lld accounts: nothing to segment on",
-                 (long long)n);
   *out = t;
   t = NULL;
 cleanup:

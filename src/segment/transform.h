@@ -29,10 +29,10 @@ typedef struct strata_transform {
   strata_scale_mode scale_mode;
 } strata_transform;
 
-/* Fits the transform on x (n x d row-major doubles, finite). AUTO applies log1p to a column
- * whose values are all >= 0 and whose sample skewness exceeds 1. A column is constant when its
- * scale is 0 (robust scaling falls back to the standard deviation when the IQR is 0). Fails
- * with STRATA_ERR_DATA when every column is constant. */
+/* Fits the transform on x (n x d row-major doubles, finite; d = 0 gives an empty transform).
+ * AUTO applies log1p to a column whose values are all >= 0 and whose sample skewness exceeds
+ * 1. A column is constant when its scale is 0 (robust scaling falls back to the standard
+ * deviation when the IQR is 0); d_out = 0 when every column is, which the caller judges. */
 strata_status strata_transform_fit(strata_ctx *ctx, const double *x, int64_t n, int64_t d,
                                    const char *const *names, strata_log1p_mode log_mode,
                                    strata_scale_mode scale, strata_transform **out);
