@@ -419,6 +419,25 @@ static void test_errors_name_the_fault(void **state) {
   strata_ctx_free(ctx);
 }
 
+/* One row, one segment: a single-row resample every time, no pairs, ARI 1 by convention. */
+static void test_single_row(void **state) {
+  (void)state;
+  strata_ctx *ctx = test_ctx(1);
+  const int32_t lab[1] = {0};
+  kmeans_arg a = {0};
+  strata_stability_params p;
+  strata_stability_params_init(&p);
+  p.resamples = 3;
+  strata_stability *s = NULL;
+  assert_int_equal(strata_stability_run(ctx, 1, lab, 1, &p, fixed_cb, &a, &s), STRATA_OK);
+  assert_float_equal(s->jaccard_mean[0], 1.0, 0.0);
+  assert_float_equal(s->ari_mean, 1.0, 0.0);
+  assert_int_equal(s->rows_used[2], 1);
+  strata_stability_free(s);
+  forget(&a);
+  strata_ctx_free(ctx);
+}
+
 static void test_readings(void **state) {
   (void)state;
   assert_string_equal(strata_stability_reading(0.59), "dissolved");
@@ -440,6 +459,7 @@ int main(void) {
       cmocka_unit_test(test_subsample_rows),
       cmocka_unit_test(test_same_seed_same_calls_and_numbers),
       cmocka_unit_test(test_errors_name_the_fault),
+      cmocka_unit_test(test_single_row),
       cmocka_unit_test(test_readings),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,6 +50,8 @@ static double pairs(double m) { return m * (m - 1.0) / 2.0; }
  * would need the labels again instead of the table already in hand. */
 static double ari_of_table(const double *t, const double *rows, const double *cols, int64_t k,
                            double total) {
+  /* Fewer than two items have no pairs to disagree on: identical by convention. */
+  if (total < 2.0) return 1.0;
   double index = 0.0, sum_rows = 0.0, sum_cols = 0.0;
   for (int64_t c = 0; c < k * k; c++) index += pairs(t[c]);
   for (int64_t c = 0; c < k; c++) sum_rows += pairs(rows[c]);
