@@ -12,7 +12,8 @@
  *
  * Segments of the two runs are matched by equal name (or by equal label number when no names
  * are given, as when `strata score` assigns with the training model), giving the number and
- * share of the accounts present in both runs that stayed in the same segment.
+ * share of the accounts present in both runs that stayed in the same segment: an account
+ * stays when its old and new segments' names are equal (names need not be unique).
  *
  * Cost: O(n_old + n_new) expected with an open-addressing hash table over the ids of both runs
  * (4 bytes a slot, load <= 0.7) plus 4 bytes per old account; about 135 MB for 10,000,000
