@@ -228,6 +228,53 @@ typedef void (*strata_k_sqdist_argmin_lb_f64_fn)(int64_t n, int64_t d, int64_t k
                                                  const double *restrict packed,
                                                  int32_t *restrict label, double *restrict lb);
 
+/* ------------------------------------------------------------------ k-prototypes */
+
+/* Mixed numeric + categorical prototypes (k-prototypes, src/kmeans/kproto.h). The numeric
+ * parts are packed as above (strata_k_pack_centers_f64 with d = dn, any dn >= 0); the modes
+ * are packed in the same panels of STRATA_K_PANEL_F64 = 8 lanes: panel p holds
+ *     [t W + w]   mode of centre p W + w in categorical column t (-1 for a padding lane)
+ * for t < dc, panels every dc W int32s (strata_k_pack_modes).
+ *
+ * The cost of row x against prototype j, in every ISA (kproto_ref.c spells it out):
+ *     acc = bias_j; for t in 0..dn-1: e = x[t] - c_j[t]; acc = fma(e, e, acc)
+ *     m   = number of t < dc with codes[t] != mode_j[t]            (an exact integer)
+ *     cost = fma(gamma, (double)m, acc)                            (one rounding)
+ * so that labels, costs and second costs are bit-identical across ISAs; padding lanes have
+ * bias +inf and never win. Ties go to the lowest prototype index. */
+static inline size_t strata_k_packed_modes_len(int64_t k, int64_t dc) {
+  return (size_t)((k + STRATA_K_PANEL_F64 - 1) / STRATA_K_PANEL_F64) * (size_t)dc *
+         STRATA_K_PANEL_F64;
+}
+/* Packs the k x dc modes (row j at modes + j * ldm) into `packed`
+ * (strata_k_packed_modes_len(k, dc) int32s). O(k dc), shared by every ISA. */
+void strata_k_pack_modes(int64_t k, int64_t dc, const int32_t *restrict modes, int64_t ldm,
+                         int32_t *restrict packed);
+/* Nearest prototype: for each row i (numeric part at x + i * ldx, dn doubles; codes at
+ * codes + i * ldc, dc int32s) writes label[i] in [0, k), cost[i] (the cost above to that
+ * prototype) and, when cost2 is not NULL, cost2[i], the second smallest cost over all k
+ * prototypes (equal to cost[i] on a tie, +inf when k == 1). cost may be NULL. dn = 0 or
+ * dc = 0 are allowed (x or codes then unread); k >= 1. */
+typedef void (*strata_k_mixed_argmin_f64_fn)(int64_t n, int64_t dn, int64_t dc, int64_t k,
+                                             const double *restrict x, int64_t ldx,
+                                             const int32_t *restrict codes, int64_t ldc,
+                                             const double *restrict packed,
+                                             const int32_t *restrict pmodes, double gamma,
+                                             int32_t *restrict label, double *restrict cost,
+                                             double *restrict cost2);
+
+#define STRATA_K_DECLARE_KPROTO(isa)                                                              \
+  void strata_k_mixed_argmin_f64_##isa(int64_t n, int64_t dn, int64_t dc, int64_t k,              \
+                                       const double *restrict x, int64_t ldx,                     \
+                                       const int32_t *restrict codes, int64_t ldc,                \
+                                       const double *restrict packed,                             \
+                                       const int32_t *restrict pmodes, double gamma,              \
+                                       int32_t *restrict label, double *restrict cost,            \
+                                       double *restrict cost2);
+STRATA_K_DECLARE_KPROTO(ref)
+STRATA_K_DECLARE_KPROTO(avx2)
+STRATA_K_DECLARE_KPROTO(avx512)
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef enum strata_isa {
@@ -262,6 +309,7 @@ typedef struct strata_kernels {
   strata_k_sqdist_label_f64_fn sqdist_label_f64;
   strata_k_sqdist_argmin_lb_f32_fn sqdist_argmin_lb_f32; /* NULL unless the bound is free */
   strata_k_sqdist_argmin_lb_f64_fn sqdist_argmin_lb_f64; /* NULL unless the bound is free */
+  strata_k_mixed_argmin_f64_fn mixed_argmin_f64;         /* k-prototypes (kproto_*.c) */
 } strata_kernels;
 
 /* The table of the process: filled once (thread-safe) with the best ISA that the CPU and the

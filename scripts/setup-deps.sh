@@ -14,6 +14,7 @@ build_pkgs=(
 # Independent truth for tests (SciPy, fastcluster, scikit-learn, h5py) from Debian.
 test_pkgs=(
   python3 python3-numpy python3-scipy python3-h5py python3-sklearn python3-fastcluster
+  python3-venv python3-pip
   chromium fonts-dejavu-core
 )
 
@@ -31,7 +32,11 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The test set also makes the venv with kmodes (non-fatal offline; scripts/setup-test-venv.sh).
+venv() {
+  case "${1:-build}" in test|all) "$(dirname "$0")/setup-test-venv.sh" >/dev/null ;; esac
+}
+if [ ${#missing[@]} -eq 0 ]; then venv "${1:-build}"; exit 0; fi
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
   echo "setup-deps.sh: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
@@ -40,3 +45,4 @@ echo "setup-deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+venv "${1:-build}"

@@ -1,0 +1,309 @@
+/*
+ * Batch ("Lloyd") k-prototypes (Huang 1998, with the batch update of Lloyd 1982 instead of
+ * Huang's online one): each pass assigns every row to its nearest prototype through the
+ * mixed argmin kernel (kernels.h), and in the same pass, while the rows are in cache, adds
+ * them into per-block partials: numeric sums (k x dn), weights (k), level counts (k x the
+ * total of the columns' levels), the cost and the changed labels. The driver adds the blocks'
+ * partials in block order, so means are bit-identical for any thread count, and level counts
+ * are exact integers (or fixed-order weight sums). New prototypes: means = sums / weight,
+ * modes = the most frequent level, the smallest code on a tie.
+ *
+ * Cost: O(n k (dn + dc)) per pass for the kernel plus O(n (dn + dc)) for the sums; the k x
+ * levels count table per block is small for the pipeline's few categorical columns.
+ *
+ * Not done (yet): Hamerly's bounds. They are valid here (D = sqrt(cost) is the l2 product of
+ * two metrics, so a prototype's shift in D bounds every row's change of D), but at the
+ * pipeline's k ~ 5 a pass is bound by reading the rows, which a bound cannot skip while the
+ * sums are recomputed from every row; see the report of issue 13.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/driver.h"
+#include "kmeans/kproto.h"
+
+/* Rows per kernel call inside a block: labels and costs on the stack, rows still in L1/L2
+ * when they are added into the sums. */
+#define KP_CHUNK 256
+
+typedef struct kp_pass {
+  const kp_problem *p;
+  const double *packed;
+  const int32_t *pmodes;
+  int32_t *labels;  /* in: previous labels (changes counted against them); out: new */
+  double *row_cost; /* NULL or n */
+  int update;       /* add sums, weights and level counts into the partials */
+  /* Partial layout: [0, k dn) sums, then k weights, then k n_levels counts (if update),
+   * then the weighted cost, then the changed labels. */
+  size_t off_w, off_cnt, off_cost;
+} kp_pass;
+
+static void pass_block(void *arg, int64_t b, int64_t begin, int64_t end, double *partial) {
+  (void)b;
+  const kp_pass *a = arg;
+  const kp_problem *p = a->p;
+  const int64_t dn = p->dn, dc = p->dc, L = p->n_levels;
+  int32_t lab[KP_CHUNK];
+  double c[KP_CHUNK];
+  double cost = 0.0, changes = 0.0;
+  for (int64_t i0 = begin; i0 < end; i0 += KP_CHUNK) {
+    const int64_t m = end - i0 < KP_CHUNK ? end - i0 : KP_CHUNK;
+    /* No offset on an absent array (dn = 0 or dc = 0). */
+    const double *xb = dn > 0 ? p->x + i0 * p->ldx : p->x;
+    const int32_t *cb = dc > 0 ? p->codes + i0 * p->ldc : p->codes;
+    p->kern->mixed_argmin_f64(m, dn, dc, p->k, xb, p->ldx, cb, p->ldc, a->packed, a->pmodes,
+                              p->gamma, lab, c, NULL);
+    for (int64_t r = 0; r < m; r++) {
+      const int64_t i = i0 + r;
+      if (a->labels[i] != lab[r]) changes += 1.0;
+      a->labels[i] = lab[r];
+      if (a->row_cost != NULL) a->row_cost[i] = c[r];
+      if (p->w != NULL) {
+        const double wc = p->w[i] * c[r];
+        cost += wc;
+      } else {
+        cost += c[r];
+      }
+    }
+    if (a->update) {
+      const double *wb = p->w != NULL ? p->w + i0 : NULL;
+      double *wsum = partial + a->off_w;
+      if (dn > 0)
+        p->kern->accumulate_f64(m, dn, xb, p->ldx, lab, wb, partial, dn, wsum);
+      else
+        for (int64_t r = 0; r < m; r++) wsum[lab[r]] += wb != NULL ? wb[r] : 1.0;
+      double *cnt = partial + a->off_cnt;
+      for (int64_t r = 0; r < m; r++) {
+        const int32_t *ci = cb + r * p->ldc;
+        double *row = cnt + (int64_t)lab[r] * L;
+        const double w = wb != NULL ? wb[r] : 1.0;
+        for (int64_t t = 0; t < dc; t++) row[p->level_off[t] + ci[t]] += w;
+      }
+    }
+  }
+  partial[a->off_cost] = cost;
+  partial[a->off_cost + 1] = changes;
+}
+
+/* Packed prototypes for the kernel: numeric panels and mode panels (kernels.h). */
+typedef struct kp_packed {
+  double *num;
+  int32_t *modes;
+} kp_packed;
+
+static strata_status packed_alloc(const kp_problem *p, kp_packed *pk) {
+  strata_status st = STRATA_OK;
+  memset(pk, 0, sizeof *pk);
+  STRATA_TRY(strata_alloc(p->ctx, strata_k_packed_len_f64(p->k, p->dn), sizeof(double),
+                          "packed prototypes", (void **)&pk->num));
+  STRATA_TRY(strata_alloc(p->ctx, strata_k_packed_modes_len(p->k, p->dc) + 1, sizeof(int32_t),
+                          "packed modes", (void **)&pk->modes));
+cleanup:
+  return st;
+}
+
+static void packed_fill(const kp_problem *p, const double *centers, const int32_t *modes,
+                        kp_packed *pk) {
+  strata_k_pack_centers_f64(p->k, p->dn, centers, p->dn, pk->num);
+  strata_k_pack_modes(p->k, p->dc, modes, p->dc, pk->modes);
+}
+
+static void packed_free(kp_packed *pk) {
+  strata_free(pk->num);
+  strata_free(pk->modes);
+}
+
+/* One pass; `sum` receives the summed partials (layout of kp_pass). */
+static strata_status run_pass(const kp_problem *p, const kp_packed *pk, int32_t *labels,
+                              double *row_cost, int update, double *sum) {
+  kp_pass a = {p, pk->num, pk->modes, labels, row_cost, update, 0, 0, 0};
+  if (update) {
+    a.off_w = (size_t)(p->k * p->dn);
+    a.off_cnt = a.off_w + (size_t)p->k;
+    a.off_cost = a.off_cnt + (size_t)(p->k * p->n_levels);
+  }
+  return strata_for_blocks(p->ctx, "iterate", p->n, KP_BLOCK_ROWS, a.off_cost + 2, pass_block, &a,
+                           sum);
+}
+
+strata_status kp_assign_all(const kp_problem *p, const double *centers, const int32_t *modes,
+                            int32_t *labels, double *row_cost, double *total) {
+  strata_status st = STRATA_OK;
+  kp_packed pk = {0};
+  double sum[2];
+  STRATA_TRY(packed_alloc(p, &pk));
+  packed_fill(p, centers, modes, &pk);
+  STRATA_TRY(run_pass(p, &pk, labels, row_cost, 0, sum));
+  *total = sum[0];
+cleanup:
+  packed_free(&pk);
+  return st;
+}
+
+/* ---- the rows of largest weighted cost, for re-seeding empty clusters */
+
+typedef struct kp_far {
+  const kp_problem *p;
+  const kp_packed *pk;
+  int64_t e;
+  double *val; /* per block: e best values, descending */
+  int64_t *row;
+} kp_far;
+
+/* Keeps (v, i) in the descending top-e list of a block; ties keep the lower row first, and
+ * rows come in increasing order, so a later equal value goes behind. */
+static void top_insert(double *val, int64_t *row, int64_t e, double v, int64_t i) {
+  if (!(v > val[e - 1]) && row[e - 1] >= 0) return;
+  int64_t s = e - 1;
+  while (s > 0 && (row[s - 1] < 0 || v > val[s - 1])) {
+    val[s] = val[s - 1];
+    row[s] = row[s - 1];
+    s--;
+  }
+  val[s] = v;
+  row[s] = i;
+}
+
+static void far_block(void *arg, int64_t b, int64_t begin, int64_t end, double *partial) {
+  (void)partial;
+  const kp_far *a = arg;
+  const kp_problem *p = a->p;
+  double *val = a->val + b * a->e;
+  int64_t *row = a->row + b * a->e;
+  for (int64_t s = 0; s < a->e; s++) {
+    val[s] = -HUGE_VAL;
+    row[s] = -1;
+  }
+  int32_t lab[KP_CHUNK];
+  double c[KP_CHUNK];
+  for (int64_t i0 = begin; i0 < end; i0 += KP_CHUNK) {
+    const int64_t m = end - i0 < KP_CHUNK ? end - i0 : KP_CHUNK;
+    const double *xb = p->dn > 0 ? p->x + i0 * p->ldx : p->x;
+    const int32_t *cb = p->dc > 0 ? p->codes + i0 * p->ldc : p->codes;
+    p->kern->mixed_argmin_f64(m, p->dn, p->dc, p->k, xb, p->ldx, cb, p->ldc, a->pk->num,
+                              a->pk->modes, p->gamma, lab, c, NULL);
+    for (int64_t r = 0; r < m; r++) {
+      const double v = p->w != NULL ? p->w[i0 + r] * c[r] : c[r];
+      top_insert(val, row, a->e, v, i0 + r);
+    }
+  }
+}
+
+static strata_status farthest_packed(const kp_problem *p, const kp_packed *pk, int64_t e,
+                                     int64_t *rows) {
+  strata_status st = STRATA_OK;
+  const int64_t nb = strata_block_count(p->n, KP_BLOCK_ROWS);
+  kp_far a = {p, pk, e, NULL, NULL};
+  double *val = NULL;
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)(nb * e), sizeof(double), "re-seeding candidates",
+                          (void **)&a.val));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)(nb * e), sizeof(int64_t), "re-seeding candidates",
+                          (void **)&a.row));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)e, sizeof(double), "re-seeding", (void **)&val));
+  STRATA_TRY(strata_for_blocks(p->ctx, "iterate", p->n, KP_BLOCK_ROWS, 0, far_block, &a, NULL));
+  for (int64_t s = 0; s < e; s++) {
+    val[s] = -HUGE_VAL;
+    rows[s] = -1;
+  }
+  /* Blocks in order, rows in order within each: the merged list keeps the lowest row first
+   * among equal values, whatever thread found them. */
+  for (int64_t b = 0; b < nb; b++)
+    for (int64_t s = 0; s < e && a.row[b * e + s] >= 0; s++)
+      top_insert(val, rows, e, a.val[b * e + s], a.row[b * e + s]);
+cleanup:
+  strata_free(a.val);
+  strata_free(a.row);
+  strata_free(val);
+  return st;
+}
+
+strata_status kp_farthest_rows(const kp_problem *p, const double *centers, const int32_t *modes,
+                               int64_t e, int64_t *rows) {
+  strata_status st = STRATA_OK;
+  kp_packed pk = {0};
+  STRATA_TRY(packed_alloc(p, &pk));
+  packed_fill(p, centers, modes, &pk);
+  STRATA_TRY(farthest_packed(p, &pk, e, rows));
+cleanup:
+  packed_free(&pk);
+  return st;
+}
+
+/* ---- the iterations */
+
+strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
+  strata_status st = STRATA_OK;
+  const int64_t k = p->k, dn = p->dn, dc = p->dc, L = p->n_levels;
+  const size_t len = (size_t)(k * dn + k + k * L + 2);
+  kp_packed pk = {0};
+  double *sum = NULL, *old_c = NULL;
+  int32_t *old_m = NULL;
+  int64_t *empty = NULL, *rows = NULL;
+  STRATA_TRY(packed_alloc(p, &pk));
+  STRATA_TRY(strata_alloc(p->ctx, len, sizeof(double), "k-prototypes sums", (void **)&sum));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * dn + 1), sizeof(double), "previous prototypes",
+                          (void **)&old_c));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * dc + 1), sizeof(int32_t), "previous modes",
+                          (void **)&old_m));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(int64_t), "empty clusters",
+                          (void **)&empty));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(int64_t), "re-seeding rows",
+                          (void **)&rows));
+  /* No label yet: the first pass counts every row as changed. */
+  for (int64_t i = 0; i < p->n; i++) run->labels[i] = -1;
+  run->converged = 0;
+  run->n_iter = 0;
+  for (int it = 1; it <= p->max_iter; it++) {
+    packed_fill(p, run->centers, run->modes, &pk);
+    STRATA_TRY(run_pass(p, &pk, run->labels, NULL, 1, sum));
+    run->n_iter = it;
+    const double *wsum = sum + k * dn, *cnt = sum + k * dn + k;
+    const double cost = sum[len - 2], changes = sum[len - 1];
+    memcpy(old_c, run->centers, (size_t)(k * dn) * sizeof(double));
+    memcpy(old_m, run->modes, (size_t)(k * dc) * sizeof(int32_t));
+    int64_t n_empty = 0;
+    for (int64_t j = 0; j < k; j++) {
+      if (!(wsum[j] > 0.0)) {
+        empty[n_empty++] = j;
+        continue;
+      }
+      for (int64_t t = 0; t < dn; t++) run->centers[j * dn + t] = sum[j * dn + t] / wsum[j];
+      for (int64_t t = 0; t < dc; t++) {
+        const double *ct = cnt + j * L + p->level_off[t];
+        int32_t best = 0;
+        for (int32_t v = 1; v < p->levels[t]; v++)
+          if (ct[v] > ct[best]) best = v; /* strict: the smallest code on a tie */
+        run->modes[j * dc + t] = best;
+      }
+    }
+    if (n_empty > 0) {
+      /* The rows farthest from the prototypes they were just assigned to (the pass's costs,
+       * recomputed with the same kernel), one distinct row per empty cluster. */
+      STRATA_TRY(farthest_packed(p, &pk, n_empty, rows));
+      for (int64_t s = 0; s < n_empty; s++) {
+        const int64_t j = empty[s], i = rows[s];
+        if (dn > 0) memcpy(run->centers + j * dn, p->x + i * p->ldx, (size_t)dn * sizeof(double));
+        if (dc > 0) memcpy(run->modes + j * dc, p->codes + i * p->ldc, (size_t)dc * sizeof(int32_t));
+      }
+    }
+    run->cost = cost;
+    /* Converged when no label moved and so the prototypes are the ones just assigned to:
+     * then the pass's labels and cost belong to the returned prototypes. */
+    if (changes == 0.0 && n_empty == 0 &&
+        memcmp(old_c, run->centers, (size_t)(k * dn) * sizeof(double)) == 0 &&
+        memcmp(old_m, run->modes, (size_t)(k * dc) * sizeof(int32_t)) == 0) {
+      run->converged = 1;
+      break;
+    }
+  }
+  if (!run->converged)
+    STRATA_TRY(kp_assign_all(p, run->centers, run->modes, run->labels, NULL, &run->cost));
+cleanup:
+  packed_free(&pk);
+  strata_free(sum);
+  strata_free(old_c);
+  strata_free(old_m);
+  strata_free(empty);
+  strata_free(rows);
+  return st;
+}
