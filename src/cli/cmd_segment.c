@@ -234,6 +234,11 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
     rc = cli_usage_error(&run, "--k-range expects A:B such as 3:8, got '%s'", range);
     goto done;
   }
+  if (range && (p.k_min < 2 || p.k_max < p.k_min || p.k_max > STRATA_SEGMENT_MAX_K)) {
+    rc = cli_usage_error(&run, "--k-range must be A:B with 2 <= A <= B <= %d, got '%s'",
+                         STRATA_SEGMENT_MAX_K, range);
+    goto done;
+  }
   static const char *const log1p_names[] = {"auto", "all", "none"};
   static const char *const scale_names[] = {"zscore", "robust"};
   static const char *const unit_names[] = {"week", "day"};
