@@ -594,33 +594,53 @@ strata_status strata_kmeans_scores(strata_ctx *ctx, const strata_matrix *x, cons
 
 /* ------------------------------------------------------------------ synthetic customer bases */
 
-/* Parameters of `strata gen`. Purchases follow BG/NBD (Fader, Hardie & Lee 2005) in days:
- * each customer buys at a Poisson rate lambda ~ Gamma(r, rate alpha) while alive and drops
- * out after each repeat purchase with probability p ~ Beta(a, b). Each transaction's amount
- * follows Gamma-Gamma (Fader, Hardie & Lee 2005b): amount ~ Gamma(shape p_spend, rate nu)
- * with nu ~ Gamma(q, rate gamma). Account features are drawn from a mixture of `segments`
- * latent segments with the weights and per-segment distributions documented in
- * datasets/customer_base.md. */
+/* Parameters of `strata gen` (datasets/customer_base.md is the full specification).
+ *
+ * Each account belongs to one of `segments` latent segments, the first K prototypes of the
+ * chosen profile (B2C or B2B) with their weights renormalised. A segment has its own
+ * purchase behaviour and its own distribution of every account feature, numeric and
+ * categorical. Purchases follow BG/NBD (Fader, Hardie & Lee 2005) in days: a customer buys at
+ * a Poisson rate lambda ~ Gamma(r, rate alpha) while alive and drops out after each repeat
+ * purchase with probability p ~ Beta(a, b). Each transaction's amount follows Gamma-Gamma
+ * (Fader, Hardie & Lee 2005b): amount ~ Gamma(shape p_spend, rate nu), nu ~ Gamma(q, rate
+ * gamma). With STRATA_GEN_BEHAVIOUR_SEGMENT these seven parameters are the segment's own;
+ * with STRATA_GEN_BEHAVIOUR_SHARED every account uses the fields r .. gamma below (one
+ * population, the truth a CLV fit should recover).
+ *
+ * `separation` S moves every per-segment parameter along a log-linear path from the
+ * base-wide (weight-averaged in logs) value m_0 to the prototype's value m_k:
+ * m_k(S) = m_0^(1 - S) m_k^S for positive parameters, the same on the logit scale for shares,
+ * and level probabilities p_k(S) proportional to p_0^(1 - S) p_k^S. S = 0: no latent
+ * structure; S = 1: the prototypes; S > 1: sharper. */
+enum { STRATA_GEN_B2C = 0, STRATA_GEN_B2B = 1 };
+enum { STRATA_GEN_BEHAVIOUR_SEGMENT = 0, STRATA_GEN_BEHAVIOUR_SHARED = 1 };
+
 typedef struct strata_gen_params {
   int64_t customers;        /* number of accounts, >= 1 */
   uint64_t seed;            /* every draw is a pure function of (seed, account, draw) */
-  int segments;             /* latent segments in the account features, 1..8 */
-  double r, alpha;          /* BG/NBD purchase rate heterogeneity (alpha in days) */
-  double a, b;              /* BG/NBD dropout heterogeneity */
-  double p_spend, q, gamma; /* Gamma-Gamma spend */
+  int segments;             /* latent segments, 1..8 */
+  int profile;              /* STRATA_GEN_B2C or STRATA_GEN_B2B */
+  int behaviour;            /* STRATA_GEN_BEHAVIOUR_SEGMENT or STRATA_GEN_BEHAVIOUR_SHARED */
+  double separation;        /* 0..4; 0 = segments indistinguishable, 1 = the prototypes */
+  double r, alpha;          /* shared behaviour: BG/NBD purchase rate (alpha in days) */
+  double a, b;              /* shared behaviour: BG/NBD dropout heterogeneity */
+  double p_spend, q, gamma; /* shared behaviour: Gamma-Gamma spend */
   int32_t start_day;        /* first day of the cohort window, days since 1970-01-01 */
   int32_t cohort_days; /* first purchases fall uniformly in [start_day, start_day + cohort_days) */
   int32_t window_days; /* observation ends at start_day + window_days (exclusive) */
 } strata_gen_params;
 
-/* Fills the defaults: 5 segments, r = 0.9, alpha = 25, a = 0.9, b = 9, p_spend = 6.25,
- * q = 3.74, gamma = 15.44, a 365-day cohort in a 730-day window starting 2024-01-01
- * (about 10 transactions per customer on average, first purchases included). */
+/* Fills the defaults: B2C profile, 5 segments with their own behaviour, separation 1;
+ * shared-behaviour parameters r = 0.9, alpha = 25, a = 0.9, b = 9, p_spend = 6.25, q = 3.74,
+ * gamma = 15.44; a 365-day cohort in a 730-day window starting 2024-01-01. */
 void strata_gen_params_init(strata_gen_params *params);
 
 /* Generates the customer base and writes /accounts, /transactions and /truth to `path`
- * atomically (see strata_h5_writer_create for `force`). `command_line` (may be NULL) is
- * recorded as provenance. Output is identical for any thread count. */
+ * atomically (see strata_h5_writer_create for `force`). /truth holds each account's segment
+ * and behaviour, every per-segment parameter, and the attribute bayes_accuracy: the share of
+ * accounts whose most probable segment given their features (the generator knows every
+ * density) is their own. `command_line` (may be NULL) is recorded as provenance. Output is
+ * byte-identical for any thread count. STRATA_ERR_USAGE names the flag of a bad parameter. */
 strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params, const char *path,
                                int force, const char *command_line);
 

@@ -1,11 +1,13 @@
-/* `strata gen`: byte-identical output for any thread count, and the generated data match the
- * generating parameters within sampling error. */
+/* `strata gen`: byte-identical output for any thread count; every account's behaviour and
+ * features match its segment's parameters within sampling error; bad parameters name their
+ * flag. tests/py_gen_truth.py checks the same truth against scipy's densities and the BG/NBD
+ * closed forms. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen/segments.h"
+#include "gen/profiles.h"
 #include "test_support.h"
 
 static void *read_all(strata_h5_file *f, const char *name, strata_dtype memtype, int64_t *rows,
@@ -26,15 +28,22 @@ static void *read_all(strata_h5_file *f, const char *name, strata_dtype memtype,
   return buf;
 }
 
-static void generate(const char *path, int threads, int64_t customers, uint64_t seed) {
+static void generate_with(const char *path, int threads, int64_t customers, uint64_t seed,
+                          int profile, int behaviour) {
   strata_ctx *ctx = test_ctx(threads);
   strata_gen_params p;
   strata_gen_params_init(&p);
   p.customers = customers;
   p.seed = seed;
+  p.profile = profile;
+  p.behaviour = behaviour;
   if (strata_gen_write(ctx, &p, path, 1, "test") != STRATA_OK)
     fail_msg("%s", strata_ctx_error(ctx));
   strata_ctx_free(ctx);
+}
+
+static void generate(const char *path, int threads, int64_t customers, uint64_t seed) {
+  generate_with(path, threads, customers, seed, STRATA_GEN_B2C, STRATA_GEN_BEHAVIOUR_SEGMENT);
 }
 
 static const struct {
@@ -47,6 +56,7 @@ static const struct {
     {"/transactions/day", STRATA_I32},
     {"/transactions/amount", STRATA_F64},
     {"/truth/segment", STRATA_I32},
+    {"/truth/bayes_segment", STRATA_I32},
     {"/truth/lambda", STRATA_F64},
     {"/truth/dropout_p", STRATA_F64},
     {"/truth/nu", STRATA_F64},
@@ -97,6 +107,18 @@ static void test_same_seed_same_bytes_for_any_thread_count(void **state) {
       fail_msg("%s: %g, expected %g (5 standard errors = %g)", what, v_, e_, 5.0 * s_); \
   } while (0)
 
+/* Reads /truth/segment_behaviour [K, 7] into beh; returns K. */
+static int64_t read_behaviour(strata_h5_file *f, double **beh) {
+  int64_t K, c;
+  *beh = read_all(f, "/truth/segment_behaviour", STRATA_F64, &K, &c);
+  assert_int_equal(c, STRATA_GEN_BEHAVIOUR);
+  return K;
+}
+
+/* Every account's own purchase rate, dropout probability and spend rate come from its
+ * segment's Gamma(r, alpha), Beta(a, b) and Gamma(q, gamma); its transactions follow BG/NBD
+ * given those (Fader, Hardie & Lee 2005, eq. 7 conditioned on lambda and p:
+ * E[X(T)] = (1 - exp(-lambda p T)) / p repeat purchases) and its amounts have mean p / nu. */
 static void test_moments_match_generating_parameters(void **state) {
   (void)state;
   char path[512];
@@ -110,11 +132,19 @@ static void test_moments_match_generating_parameters(void **state) {
   assert_int_equal(strata_h5_open(ctx, path, &f), STRATA_OK);
 
   double attr;
-  assert_int_equal(strata_h5_read_attr_double(ctx, f, "/truth", "r", &attr), STRATA_OK);
-  assert_true(attr == p.r);
   assert_int_equal(strata_h5_read_attr_double(ctx, f, "/truth", "customers", &attr), STRATA_OK);
   assert_true(attr == (double)n);
+  /* Per-segment behaviour: the single-population attributes would be a false truth. */
+  assert_int_not_equal(strata_h5_read_attr_double(ctx, f, "/truth", "r", &attr), STRATA_OK);
+  char text[64];
+  assert_int_equal(strata_h5_read_attr_string(ctx, f, "/truth", "behaviour", text, sizeof text),
+                   STRATA_OK);
+  assert_string_equal(text, "segment");
 
+  double *beh = NULL;
+  int64_t K = read_behaviour(f, &beh);
+  assert_int_equal(K, 5);
+  int32_t *seg = read_all(f, "/truth/segment", STRATA_I32, NULL, NULL);
   double *lambda = read_all(f, "/truth/lambda", STRATA_F64, NULL, NULL);
   double *dropout = read_all(f, "/truth/dropout_p", STRATA_F64, NULL, NULL);
   double *nu = read_all(f, "/truth/nu", STRATA_F64, NULL, NULL);
@@ -127,36 +157,47 @@ static void test_moments_match_generating_parameters(void **state) {
   assert_int_equal(strata_h5_read_attr_double(ctx, f, "/truth", "transactions", &attr), STRATA_OK);
   assert_true(attr == (double)m);
 
-  /* Heterogeneity distributions: Gamma(r, alpha), Beta(a, b), Gamma(q, gamma). */
-  double s_l = 0, s_p = 0, s_nu = 0, s_T = 0;
+  for (int k = 0; k < K; k++) {
+    const double *b = beh + k * STRATA_GEN_BEHAVIOUR; /* r, alpha, a, b, p, q, gamma */
+    double cnt = 0, s_l = 0, s_p = 0, s_nu = 0;
+    for (int64_t i = 0; i < n; i++) {
+      if (seg[i] != k) continue;
+      cnt++;
+      s_l += lambda[i];
+      s_p += dropout[i];
+      s_nu += nu[i];
+    }
+    char what[96];
+    snprintf(what, sizeof what, "segment %d mean lambda", k);
+    ASSERT_WITHIN_SE(s_l / cnt, b[0] / b[1], sqrt(b[0]) / b[1] / sqrt(cnt), what);
+    double ab = b[2] + b[3];
+    snprintf(what, sizeof what, "segment %d mean dropout p", k);
+    ASSERT_WITHIN_SE(s_p / cnt, b[2] / ab, sqrt(b[2] * b[3] / (ab * ab * (ab + 1))) / sqrt(cnt),
+                     what);
+    snprintf(what, sizeof what, "segment %d mean nu", k);
+    ASSERT_WITHIN_SE(s_nu / cnt, b[5] / b[6], sqrt(b[5]) / b[6] / sqrt(cnt), what);
+  }
+
+  double s_T = 0;
   for (int64_t i = 0; i < n; i++) {
-    s_l += lambda[i];
-    s_p += dropout[i];
-    s_nu += nu[i];
     s_T += T[i];
     assert_true(T[i] > p.window_days - p.cohort_days && T[i] <= p.window_days);
   }
   double nn = (double)n;
-  ASSERT_WITHIN_SE(s_l / nn, p.r / p.alpha, sqrt(p.r) / p.alpha / sqrt(nn), "mean lambda");
-  double ab = p.a + p.b;
-  ASSERT_WITHIN_SE(s_p / nn, p.a / ab, sqrt(p.a * p.b / (ab * ab * (ab + 1))) / sqrt(nn),
-                   "mean dropout p");
-  ASSERT_WITHIN_SE(s_nu / nn, p.q / p.gamma, sqrt(p.q) / p.gamma / sqrt(nn), "mean nu");
   ASSERT_WITHIN_SE(s_T / nn, p.window_days - p.cohort_days / 2.0,
                    p.cohort_days / sqrt(12.0) / sqrt(nn), "mean T");
 
-  /* Purchase process: given lambda, p and T, BG/NBD has E[X(T)] = (1 - exp(-lambda p T)) / p
-   * repeat purchases (Fader, Hardie & Lee 2005, eq. 7 conditioned on lambda and p).
-   * Transactions are grouped by customer in id order. */
+  /* Transactions are grouped by customer in id order. */
   double s_d = 0, s_d2 = 0, s_ratio = 0, s_ratio2 = 0;
   int64_t t = 0, repeat_total = 0;
   for (int64_t i = 0; i < n; i++) {
     int64_t first = t;
+    double p_spend = beh[seg[i] * STRATA_GEN_BEHAVIOUR + 4];
     while (t < m && cust[t] == ids[i]) {
       assert_true(day[t] >= p.start_day && day[t] < p.start_day + p.window_days);
       if (t > first) assert_true(day[t] >= day[t - 1]);
       assert_true(amount[t] >= 0.01);
-      double ratio = amount[t] * nu[i] / p.p_spend; /* E[amount | nu] = p / nu */
+      double ratio = amount[t] * nu[i] / p_spend; /* E[amount | nu] = p / nu */
       s_ratio += ratio;
       s_ratio2 += ratio * ratio;
       t++;
@@ -174,8 +215,10 @@ static void test_moments_match_generating_parameters(void **state) {
   double mm = (double)m;
   double mr = s_ratio / mm, sr = sqrt(s_ratio2 / mm - mr * mr);
   ASSERT_WITHIN_SE(mr, 1.0, sr / sqrt(mm), "amount / E[amount | nu]");
-  assert_true(repeat_total > 5 * n); /* a base with real purchase histories */
+  assert_true(repeat_total > 4 * n); /* a base with real purchase histories */
 
+  free(beh);
+  free(seg);
   free(lambda);
   free(dropout);
   free(nu);
@@ -188,55 +231,91 @@ static void test_moments_match_generating_parameters(void **state) {
   strata_ctx_free(ctx);
 }
 
-static void test_segment_features_match_prototypes(void **state) {
+/* Empirical per-segment means of the numeric columns and level shares of the categorical
+ * ones against /truth/segment_feature_means and /truth/levels; segment shares against the
+ * weights; and the truth itself against the prototype table at --separation 1. */
+static void test_segment_features_match_truth(void **state) {
   (void)state;
   char path[512];
   test_path(path, sizeof path, "gen-moments.h5"); /* made by the previous test */
   strata_ctx *ctx = test_ctx(1);
   strata_h5_file *f = NULL;
   assert_int_equal(strata_h5_open(ctx, path, &f), STRATA_OK);
-  int64_t n, d, K, dm;
+  int64_t n, d, K, dm, nw;
   double *x = read_all(f, "/accounts/features", STRATA_F64, &n, &d);
   int32_t *seg = read_all(f, "/truth/segment", STRATA_I32, NULL, NULL);
   double *truth = read_all(f, "/truth/segment_feature_means", STRATA_F64, &K, &dm);
-  assert_int_equal(d, STRATA_GEN_FEATURES);
+  double *weights = read_all(f, "/truth/segment_weights", STRATA_F64, &nw, NULL);
+  const gen_profile *pr = strata_gen_profile_get(STRATA_GEN_B2C);
+  assert_int_equal(d, pr->columns);
   assert_int_equal(dm, d);
   assert_int_equal(K, 5);
+  assert_int_equal(nw, K);
   char **names = NULL;
   int64_t n_names = 0;
   assert_int_equal(strata_h5_read_strings(ctx, f, "/accounts/feature_names", &names, &n_names),
                    STRATA_OK);
   assert_int_equal(n_names, d);
-  assert_string_equal(names[1], "employees");
+  assert_string_equal(names[0], "tenure_months");
+  assert_string_equal(names[7], "loyalty_tier");
   free(names);
+  char cat[256];
+  assert_int_equal(
+      strata_h5_read_attr_string(ctx, f, "/accounts/features", "categorical", cat, sizeof cat),
+      STRATA_OK);
+  assert_string_equal(cat, "age_band,region,channel,loyalty_tier");
+
   double wsum = 0;
-  for (int k = 0; k < K; k++) wsum += strata_gen_segments[k].weight;
+  for (int k = 0; k < K; k++) wsum += pr->prototype[k].weight;
   for (int k = 0; k < K; k++) {
-    double count = 0, sum[STRATA_GEN_FEATURES] = {0}, sum2[STRATA_GEN_FEATURES] = {0};
-    for (int64_t i = 0; i < n; i++) {
-      if (seg[i] != k) continue;
-      count++;
-      for (int j = 0; j < d; j++) {
-        sum[j] += x[i * d + j];
-        sum2[j] += x[i * d + j] * x[i * d + j];
-      }
-    }
-    double w = strata_gen_segments[k].weight / wsum;
+    double w = pr->prototype[k].weight / wsum;
+    assert_true(fabs(weights[k] - w) < 1e-15);
+    double count = 0;
+    for (int64_t i = 0; i < n; i++) count += seg[i] == k;
     ASSERT_WITHIN_SE(count / (double)n, w, sqrt(w * (1 - w) / (double)n), "segment share");
-    double means[STRATA_GEN_FEATURES];
-    strata_gen_segment_means(k, means);
     for (int j = 0; j < d; j++) {
-      assert_true(truth[k * d + j] == means[j]);
-      double mean = sum[j] / count, sd = sqrt(sum2[j] / count - mean * mean);
-      char what[64];
-      snprintf(what, sizeof what, "segment %d feature %d mean", k, j);
-      /* Employees are rounded to whole people: allow half a person on top. */
-      ASSERT_WITHIN_SE(mean, means[j], sd / sqrt(count) + (j == 1 ? 0.1 : 0.0), what);
+      const gen_column *c = &pr->column[j];
+      char what[96];
+      if (c->kind == GEN_CATEGORICAL) {
+        assert_true(isnan(truth[k * d + j]));
+        char name[96];
+        snprintf(name, sizeof name, "/truth/levels/%s", c->name);
+        int64_t kl, L;
+        double *probs = read_all(f, name, STRATA_F64, &kl, &L);
+        assert_int_equal(kl, K);
+        assert_int_equal(L, c->levels);
+        double total = 0, wt = 0;
+        for (int l = 0; l < L; l++) wt += pr->prototype[k].level_weight[j][l];
+        for (int l = 0; l < L; l++) {
+          double pl = probs[k * L + l], hits = 0;
+          total += pl;
+          /* At separation 1 the probabilities are the prototype's weights, normalised. */
+          assert_true(fabs(pl - pr->prototype[k].level_weight[j][l] / wt) < 1e-12);
+          for (int64_t i = 0; i < n; i++) hits += seg[i] == k && x[i * d + j] == (double)l;
+          snprintf(what, sizeof what, "segment %d %s level %d share", k, c->name, l);
+          ASSERT_WITHIN_SE(hits / count, pl, sqrt(pl * (1 - pl) / count) + 1e-9, what);
+        }
+        assert_true(fabs(total - 1.0) < 1e-12);
+        free(probs);
+        continue;
+      }
+      double sum = 0, sum2 = 0;
+      for (int64_t i = 0; i < n; i++) {
+        if (seg[i] != k) continue;
+        sum += x[i * d + j];
+        sum2 += x[i * d + j] * x[i * d + j];
+      }
+      double mean = sum / count, sd = sqrt(sum2 / count - mean * mean);
+      assert_true(fabs(truth[k * d + j] - pr->prototype[k].centre[j]) <
+                  1e-12 * pr->prototype[k].centre[j]);
+      snprintf(what, sizeof what, "segment %d %s mean", k, c->name);
+      ASSERT_WITHIN_SE(mean, truth[k * d + j], sd / sqrt(count), what);
     }
   }
   free(x);
   free(seg);
   free(truth);
+  free(weights);
   strata_h5_close(f);
   strata_ctx_free(ctx);
 }
@@ -254,10 +333,23 @@ static void test_bad_parameters_write_nothing(void **state) {
   strata_gen_params_init(&p);
   p.b = -1;
   assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
-  assert_non_null(strstr(strata_ctx_error(ctx), "parameter b"));
+  assert_non_null(strstr(strata_ctx_error(ctx), "--b must be"));
   strata_gen_params_init(&p);
   p.segments = 9;
   assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "--segments"));
+  strata_gen_params_init(&p);
+  p.separation = -0.5;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "--separation"));
+  strata_gen_params_init(&p);
+  p.profile = 7;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "--profile"));
+  strata_gen_params_init(&p);
+  p.behaviour = 3;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "--behaviour"));
   assert_false(test_file_exists(path));
   /* Over the memory budget: refused with status 'budget', and no output. */
   strata_gen_params_init(&p);
@@ -274,7 +366,7 @@ int main(void) {
       cmocka_unit_test(test_bad_parameters_write_nothing),
       cmocka_unit_test(test_same_seed_same_bytes_for_any_thread_count),
       cmocka_unit_test(test_moments_match_generating_parameters),
-      cmocka_unit_test(test_segment_features_match_prototypes),
+      cmocka_unit_test(test_segment_features_match_truth),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,18 +1,23 @@
 /*
  * `strata gen`: a synthetic customer base with known truth.
  *
- * Purchases: BG/NBD (Fader, Hardie & Lee, "Counting your customers the easy way", Marketing
- * Science 2005). Customer i makes a first purchase at t0 ~ U(0, cohort_days); while alive,
- * repeat purchases arrive at Poisson rate lambda_i ~ Gamma(r, rate alpha); right after each
- * repeat purchase the customer drops out with probability p_i ~ Beta(a, b). Observation ends
- * at window_days, so T_i = window_days - t0. Spend: each transaction's amount is
- * Gamma(p_spend, rate nu_i) with nu_i ~ Gamma(q, rate gamma) (Gamma-Gamma), rounded to cents.
- * Account features come from a mixture of latent segments (segments.h).
+ * Each account first draws its latent segment k (model.h: the first K prototypes of the
+ * profile, sharpened or blurred by --separation). Purchases: BG/NBD (Fader, Hardie & Lee,
+ * "Counting your customers the easy way", Marketing Science 2005) with segment k's
+ * parameters, or the shared ones with --behaviour shared. Customer i makes a first purchase at
+ * t0 ~ U(0, cohort_days); while alive, repeat purchases arrive at Poisson rate
+ * lambda_i ~ Gamma(r, rate alpha); right after each repeat purchase the customer drops out with
+ * probability p_i ~ Beta(a, b). Observation ends at window_days, so T_i = window_days - t0.
+ * Spend: each transaction's amount is Gamma(p, rate nu_i) with nu_i ~ Gamma(q, rate gamma)
+ * (Gamma-Gamma), rounded to cents. Account features come from segment k's distributions, and
+ * the generator, which knows every density, records each account's most probable segment
+ * given its features: the share it gets right is the base's Bayes-optimal accuracy.
  *
  * Determinism: every draw is a Philox function of (seed, stream, customer), so the output is
  * byte-identical for any thread count. Cost: O(n + m) for n customers and m transactions,
  * done twice for the purchase process (a counting pass sizes the output, a filling pass
- * writes it) so that memory stays O(n) plus one chunk of customers.
+ * writes it) so that memory stays O(n) plus one chunk of customers; O(K d) more per account
+ * for the posterior.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,11 +25,13 @@
 
 #include "core/driver.h"
 #include "core/rng.h"
-#include "gen/segments.h"
+#include "gen/model.h"
+#include "gen/truth.h"
 
 /* Streams: independent sequences per purpose, so that changing one part of the model leaves
- * the others' draws untouched. */
-enum { STREAM_PURCHASES = 1, STREAM_SPEND = 2, STREAM_FEATURES = 3 };
+ * the others' draws untouched (--behaviour shared draws the very purchases and spend it drew
+ * before segments had their own behaviour). */
+enum { STREAM_PURCHASES = 1, STREAM_SPEND = 2, STREAM_FEATURES = 3, STREAM_SEGMENT = 4 };
 
 #define GEN_BLOCK 2048      /* customers per parallel block */
 #define GEN_CHUNK (1 << 18) /* customers generated and written per chunk */
@@ -36,6 +43,9 @@ void strata_gen_params_init(strata_gen_params *params) {
   params->customers = 10000;
   params->seed = 1;
   params->segments = 5;
+  params->profile = STRATA_GEN_B2C;
+  params->behaviour = STRATA_GEN_BEHAVIOUR_SEGMENT;
+  params->separation = 1.0;
   params->r = 0.9;
   params->alpha = 25.0;
   params->a = 0.9;
@@ -52,30 +62,41 @@ typedef struct customer_draws {
   double lambda, dropout, nu, t0;
 } customer_draws;
 
-static customer_draws draw_customer(const strata_gen_params *p, strata_rng *g) {
+/* behaviour: r, alpha, a, b, p, q, gamma of the customer's segment (or the shared ones). */
+static customer_draws draw_customer(const strata_gen_params *p, const double *behaviour,
+                                    strata_rng *g) {
   customer_draws c;
-  c.lambda = strata_rng_gamma(g, p->r) / p->alpha;
-  c.dropout = strata_rng_beta(g, p->a, p->b);
-  c.nu = strata_rng_gamma(g, p->q) / p->gamma;
+  c.lambda = strata_rng_gamma(g, behaviour[0]) / behaviour[1];
+  c.dropout = strata_rng_beta(g, behaviour[2], behaviour[3]);
+  c.nu = strata_rng_gamma(g, behaviour[5]) / behaviour[6];
   c.t0 = strata_rng_uniform(g) * p->cohort_days;
   return c;
 }
 
-/* Runs customer i's purchase process. With `days` NULL it only counts; otherwise it writes
- * the transaction days and amounts. Returns the number of transactions, first included. */
-static int64_t simulate(const strata_gen_params *p, int64_t i, customer_draws *out, int *alive,
-                        int32_t *days, double *amounts) {
+static int draw_segment(const strata_gen_params *p, const gen_model *m, int64_t i) {
+  strata_rng g;
+  strata_rng_init(&g, p->seed, STREAM_SEGMENT, (uint64_t)i);
+  return gen_model_draw_segment(m, &g);
+}
+
+/* Runs customer i's purchase process with segment k's behaviour. With `days` NULL it only
+ * counts; otherwise it writes the transaction days and amounts. Returns the number of
+ * transactions, first included. */
+static int64_t simulate(const strata_gen_params *p, const gen_model *m, int k, int64_t i,
+                        customer_draws *out, int *alive, int32_t *days, double *amounts) {
   strata_rng g, spend;
   strata_rng_init(&g, p->seed, STREAM_PURCHASES, (uint64_t)i);
   strata_rng_init(&spend, p->seed, STREAM_SPEND, (uint64_t)i);
-  customer_draws c = draw_customer(p, &g);
+  const double *behaviour = m->behaviour[k];
+  const double p_spend = behaviour[4];
+  customer_draws c = draw_customer(p, behaviour, &g);
   int64_t count = 0;
   double t = c.t0;
   int is_alive = 1;
   for (;;) {
     if (days != NULL) {
       days[count] = p->start_day + (int32_t)floor(t);
-      double amount = strata_rng_gamma(&spend, p->p_spend) / c.nu;
+      double amount = strata_rng_gamma(&spend, p_spend) / c.nu;
       amount = floor(amount * 100.0 + 0.5) / 100.0;
       amounts[count] = amount < 0.01 ? 0.01 : amount;
     }
@@ -94,7 +115,7 @@ static int64_t simulate(const strata_gen_params *p, int64_t i, customer_draws *o
 
 typedef struct gen_job {
   const strata_gen_params *params;
-  double weights[STRATA_GEN_MAX_SEGMENTS];
+  const gen_model *model;
   int64_t *counts;        /* pass 1: transactions per customer (all n) */
   const int64_t *offsets; /* pass 2: first transaction of each customer (all n, + 1) */
   int64_t chunk_begin;    /* pass 2: first customer of the chunk */
@@ -102,7 +123,7 @@ typedef struct gen_job {
   /* pass 2 outputs, indexed from the chunk's first customer / transaction */
   int64_t *account_id;
   double *features;
-  int32_t *segment;
+  int32_t *segment, *bayes_segment;
   double *lambda, *dropout, *nu, *age;
   int32_t *alive;
   int64_t *txn_customer;
@@ -114,47 +135,37 @@ static void count_block(void *arg, int64_t block, int64_t begin, int64_t end, do
   (void)block;
   gen_job *job = arg;
   for (int64_t i = begin; i < end; i++) {
-    job->counts[i] = simulate(job->params, i, NULL, NULL, NULL, NULL);
+    int k = draw_segment(job->params, job->model, i);
+    job->counts[i] = simulate(job->params, job->model, k, i, NULL, NULL, NULL, NULL);
     partial[0] += (double)job->counts[i];
   }
 }
 
-static void draw_features(const gen_job *job, int64_t i, int32_t *segment, double *f) {
-  const strata_gen_params *p = job->params;
-  strata_rng g;
-  strata_rng_init(&g, p->seed, STREAM_FEATURES, (uint64_t)i);
-  int k = strata_rng_discrete(&g, job->weights, p->segments);
-  const strata_segment_prototype *s = &strata_gen_segments[k];
-  *segment = k;
-  f[0] = strata_rng_gamma(&g, STRATA_GEN_TENURE_SHAPE) * s->tenure_months / STRATA_GEN_TENURE_SHAPE;
-  f[1] = floor(s->employees_median * exp(STRATA_GEN_EMPLOYEES_LOGSD * strata_rng_normal(&g)) + 0.5);
-  if (f[1] < 1.0) f[1] = 1.0;
-  double region_w[STRATA_GEN_REGIONS];
-  for (int j = 0; j < STRATA_GEN_REGIONS; j++)
-    region_w[j] = j == s->home_region ? STRATA_GEN_HOME_REGION_P
-                                      : (1.0 - STRATA_GEN_HOME_REGION_P) / (STRATA_GEN_REGIONS - 1);
-  f[2] = (double)strata_rng_discrete(&g, region_w, STRATA_GEN_REGIONS);
-  f[3] = (double)strata_rng_poisson(&g, s->tickets_rate);
-  double conc = STRATA_GEN_DISCOUNT_CONCENTRATION;
-  f[4] = strata_rng_beta(&g, s->discount_mean * conc, (1.0 - s->discount_mean) * conc);
-  f[5] = strata_rng_gamma(&g, STRATA_GEN_SESSIONS_SHAPE) * s->sessions_mean /
-         STRATA_GEN_SESSIONS_SHAPE;
-}
-
+/* partial[0] counts the block's accounts whose most probable segment is their own: an integer
+ * in a double, so the block-ordered sum is exact. */
 static void fill_block(void *arg, int64_t block, int64_t begin, int64_t end, double *partial) {
   (void)block;
-  (void)partial;
   gen_job *job = arg;
   const strata_gen_params *p = job->params;
+  const gen_model *m = job->model;
+  const int d = m->d;
   for (int64_t local = begin; local < end; local++) {
     int64_t i = job->chunk_begin + local;
     int64_t first = job->offsets[i] - job->txn_base;
+    int k = draw_segment(p, m, i);
     customer_draws c;
     int alive;
-    int64_t count = simulate(p, i, &c, &alive, job->txn_day + first, job->txn_amount + first);
+    int64_t count = simulate(p, m, k, i, &c, &alive, job->txn_day + first, job->txn_amount + first);
     for (int64_t t = 0; t < count; t++) job->txn_customer[first + t] = FIRST_ACCOUNT_ID + i;
     job->account_id[local] = FIRST_ACCOUNT_ID + i;
-    draw_features(job, i, &job->segment[local], job->features + local * STRATA_GEN_FEATURES);
+    double *x = job->features + local * d;
+    strata_rng g;
+    strata_rng_init(&g, p->seed, STREAM_FEATURES, (uint64_t)i);
+    gen_model_draw_features(m, k, &g, x);
+    int best = gen_model_most_probable(m, x);
+    partial[0] += best == k;
+    job->segment[local] = k;
+    job->bayes_segment[local] = best;
     job->lambda[local] = c.lambda;
     job->dropout[local] = c.dropout;
     job->nu[local] = c.nu;
@@ -171,21 +182,30 @@ static strata_status check_params(strata_ctx *ctx, const strata_gen_params *p) {
   STRATA_FAIL_IF(p->customers > ((int64_t)1 << 40), ctx, STRATA_ERR_USAGE,
                  "--customers %lld is beyond what strata gen supports (2^40)",
                  (long long)p->customers);
+  STRATA_FAIL_IF(p->profile != STRATA_GEN_B2C && p->profile != STRATA_GEN_B2B, ctx,
+                 STRATA_ERR_USAGE, "--profile must be b2c or b2b (got code %d)", p->profile);
+  STRATA_FAIL_IF(p->behaviour != STRATA_GEN_BEHAVIOUR_SEGMENT &&
+                     p->behaviour != STRATA_GEN_BEHAVIOUR_SHARED,
+                 ctx, STRATA_ERR_USAGE, "--behaviour must be segment or shared (got code %d)",
+                 p->behaviour);
   STRATA_FAIL_IF(p->segments < 1 || p->segments > STRATA_GEN_MAX_SEGMENTS, ctx, STRATA_ERR_USAGE,
                  "--segments must be between 1 and %d, got %d", STRATA_GEN_MAX_SEGMENTS,
                  p->segments);
+  STRATA_FAIL_IF(!(p->separation >= 0.0 && p->separation <= 4.0), ctx, STRATA_ERR_USAGE,
+                 "--separation must be between 0 and 4, got %g", p->separation);
   const struct {
     const char *name;
     double value;
-  } positive[] = {{"r", p->r},        {"alpha", p->alpha},       {"a", p->a},
-                  {"b", p->b},        {"p (spend)", p->p_spend}, {"q", p->q},
-                  {"gamma", p->gamma}};
+  } positive[] = {{"--r", p->r},       {"--alpha", p->alpha},         {"--a", p->a},
+                  {"--b", p->b},       {"--spend-p", p->p_spend},     {"--spend-q", p->q},
+                  {"--spend-gamma", p->gamma}};
   for (size_t j = 0; j < sizeof positive / sizeof positive[0]; j++)
     STRATA_FAIL_IF(!(positive[j].value > 0.0 && isfinite(positive[j].value)), ctx, STRATA_ERR_USAGE,
-                   "parameter %s must be a positive finite number, got %g", positive[j].name,
+                   "%s must be a positive finite number, got %g", positive[j].name,
                    positive[j].value);
   STRATA_FAIL_IF(p->cohort_days < 1 || p->window_days < p->cohort_days, ctx, STRATA_ERR_USAGE,
-                 "need 1 <= cohort days (%d) <= window days (%d)", p->cohort_days, p->window_days);
+                 "need 1 <= --cohort-days (%d) <= --window-days (%d)", p->cohort_days,
+                 p->window_days);
   STRATA_FAIL_IF(
       (int64_t)p->start_day + p->window_days > INT32_MAX || p->start_day < -INT32_MAX / 2, ctx,
       STRATA_ERR_USAGE, "start day %d with a %d-day window overflows int32 days", p->start_day,
@@ -194,37 +214,17 @@ cleanup:
   return st;
 }
 
-/* Records the generating parameters on /truth so that any later test or analysis can compare
- * estimates with the truth without knowing the command line. */
-static strata_status write_truth_attrs(strata_ctx *ctx, strata_h5_writer *w,
-                                       const strata_gen_params *p, const double *weights,
-                                       int64_t transactions) {
-  strata_status st = STRATA_OK;
-  const struct {
-    const char *name;
-    double value;
-  } scalars[] = {{"r", p->r},       {"alpha", p->alpha}, {"a", p->a},        {"b", p->b},
-                 {"p", p->p_spend}, {"q", p->q},         {"gamma", p->gamma}};
-  for (size_t j = 0; j < sizeof scalars / sizeof scalars[0]; j++)
-    STRATA_TRY(
-        strata_h5_write_attr_double(ctx, w, "/truth", scalars[j].name, &scalars[j].value, 1));
-  int64_t ints[] = {(int64_t)p->seed, p->customers,   transactions,  p->segments,
-                    p->start_day,     p->cohort_days, p->window_days};
-  const char *int_names[] = {"seed",      "customers",   "transactions", "segments",
-                             "start_day", "cohort_days", "window_days"};
-  for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++)
-    STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/truth", int_names[j], &ints[j], 1));
-  STRATA_TRY(
-      strata_h5_write_attr_double(ctx, w, "/truth", "segment_weights", weights, p->segments));
-  STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth", "time_unit", "day"));
-  STRATA_TRY(strata_h5_write_attr_string(
-      ctx, w, "/truth", "model",
-      "BG/NBD purchases (lambda ~ Gamma(r, rate alpha) per day, dropout ~ Beta(a, b)); "
-      "Gamma-Gamma spend (amount ~ Gamma(p, rate nu), nu ~ Gamma(q, rate gamma)); "
-      "features from a mixture of latent segments"));
-cleanup:
-  return st;
-}
+/* The per-account datasets written chunk by chunk; buffer j of the chunk holds dataset j. */
+static const struct {
+  const char *name;
+  strata_dtype type;
+} account_sets[] = {
+    {"/truth/segment", STRATA_I32}, {"/truth/bayes_segment", STRATA_I32},
+    {"/truth/lambda", STRATA_F64},  {"/truth/dropout_p", STRATA_F64},
+    {"/truth/nu", STRATA_F64},      {"/truth/T", STRATA_F64},
+    {"/truth/alive", STRATA_I32},
+};
+#define ACCOUNT_SETS ((int)(sizeof account_sets / sizeof account_sets[0]))
 
 strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params, const char *path,
                                int force, const char *command_line) {
@@ -233,15 +233,15 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
   int64_t *counts = NULL, *offsets = NULL;
   gen_job job;
   memset(&job, 0, sizeof job);
-  void *chunk_mem[12] = {0};
+  gen_model model;
+  void *chunk_mem[5 + ACCOUNT_SETS] = {0};
   STRATA_TRY(check_params(ctx, params));
+  STRATA_TRY(gen_model_build(ctx, params, &model));
   STRATA_TRY(strata_h5_writer_create(ctx, path, force, &w));
   const int64_t n = params->customers;
-  const int K = params->segments;
+  const int d = model.d;
   job.params = params;
-  double weight_sum = 0.0;
-  for (int k = 0; k < K; k++) weight_sum += strata_gen_segments[k].weight;
-  for (int k = 0; k < K; k++) job.weights[k] = strata_gen_segments[k].weight / weight_sum;
+  job.model = &model;
 
   /* Pass 1: transactions per customer, to size the output. */
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *counts, "transaction counts", (void **)&counts));
@@ -255,19 +255,12 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
   const int64_t m = offsets[n];
   job.offsets = offsets;
 
-  int64_t dims[2] = {n, STRATA_GEN_FEATURES};
+  int64_t dims[2] = {n, d};
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/accounts/id", STRATA_I64, 1, dims));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/accounts/features", STRATA_F64, 2, dims));
-  STRATA_TRY(strata_h5_write_strings(ctx, w, "/accounts/feature_names", STRATA_GEN_FEATURES,
-                                     strata_gen_feature_names));
-  /* Region is a nominal code: consumers must not treat 0..5 as distances. */
-  STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/accounts/features", "categorical", "region"));
-  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/segment", STRATA_I32, 1, dims));
-  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/lambda", STRATA_F64, 1, dims));
-  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/dropout_p", STRATA_F64, 1, dims));
-  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/nu", STRATA_F64, 1, dims));
-  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/T", STRATA_F64, 1, dims));
-  STRATA_TRY(strata_h5_create_dataset(ctx, w, "/truth/alive", STRATA_I32, 1, dims));
+  STRATA_TRY(gen_truth_write_columns(ctx, w, &model));
+  for (int j = 0; j < ACCOUNT_SETS; j++)
+    STRATA_TRY(strata_h5_create_dataset(ctx, w, account_sets[j].name, account_sets[j].type, 1, dims));
   int64_t tdims[1] = {m};
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/transactions/customer_id", STRATA_I64, 1, tdims));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/transactions/day", STRATA_I32, 1, tdims));
@@ -281,43 +274,43 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
     if (offsets[c1] - offsets[c0] > max_txn) max_txn = offsets[c1] - offsets[c0];
   }
   STRATA_TRY(strata_alloc(ctx, (size_t)chunk_rows, sizeof(int64_t), "account ids", &chunk_mem[0]));
-  STRATA_TRY(strata_alloc(ctx, (size_t)chunk_rows * STRATA_GEN_FEATURES, sizeof(double),
-                          "account features", &chunk_mem[1]));
-  STRATA_TRY(strata_alloc(ctx, (size_t)chunk_rows, sizeof(int32_t), "segments", &chunk_mem[2]));
-  for (int j = 3; j < 7; j++)
-    STRATA_TRY(strata_alloc(ctx, (size_t)chunk_rows, sizeof(double), "truth", &chunk_mem[j]));
-  STRATA_TRY(strata_alloc(ctx, (size_t)chunk_rows, sizeof(int32_t), "truth", &chunk_mem[7]));
-  STRATA_TRY(strata_alloc(ctx, (size_t)max_txn, sizeof(int64_t), "transactions", &chunk_mem[8]));
-  STRATA_TRY(strata_alloc(ctx, (size_t)max_txn, sizeof(int32_t), "transactions", &chunk_mem[9]));
-  STRATA_TRY(strata_alloc(ctx, (size_t)max_txn, sizeof(double), "transactions", &chunk_mem[10]));
+  STRATA_TRY(strata_alloc(ctx, (size_t)chunk_rows * (size_t)d, sizeof(double), "account features",
+                          &chunk_mem[1]));
+  STRATA_TRY(strata_alloc(ctx, (size_t)max_txn, sizeof(int64_t), "transactions", &chunk_mem[2]));
+  STRATA_TRY(strata_alloc(ctx, (size_t)max_txn, sizeof(int32_t), "transactions", &chunk_mem[3]));
+  STRATA_TRY(strata_alloc(ctx, (size_t)max_txn, sizeof(double), "transactions", &chunk_mem[4]));
+  for (int j = 0; j < ACCOUNT_SETS; j++)
+    STRATA_TRY(strata_alloc(ctx, (size_t)chunk_rows, strata_dtype_size(account_sets[j].type),
+                            "truth", &chunk_mem[5 + j]));
   job.account_id = chunk_mem[0];
   job.features = chunk_mem[1];
-  job.segment = chunk_mem[2];
-  job.lambda = chunk_mem[3];
-  job.dropout = chunk_mem[4];
-  job.nu = chunk_mem[5];
-  job.age = chunk_mem[6];
-  job.alive = chunk_mem[7];
-  job.txn_customer = chunk_mem[8];
-  job.txn_day = chunk_mem[9];
-  job.txn_amount = chunk_mem[10];
+  job.txn_customer = chunk_mem[2];
+  job.txn_day = chunk_mem[3];
+  job.txn_amount = chunk_mem[4];
+  job.segment = chunk_mem[5];
+  job.bayes_segment = chunk_mem[6];
+  job.lambda = chunk_mem[7];
+  job.dropout = chunk_mem[8];
+  job.nu = chunk_mem[9];
+  job.age = chunk_mem[10];
+  job.alive = chunk_mem[11];
 
   /* Pass 2, chunk by chunk: generate in parallel, then write the chunk's rows. */
+  double correct = 0.0;
   for (int64_t c0 = 0; c0 < n; c0 += GEN_CHUNK) {
     int64_t c1 = c0 + GEN_CHUNK < n ? c0 + GEN_CHUNK : n;
     int64_t rows = c1 - c0;
     job.chunk_begin = c0;
     job.txn_base = offsets[c0];
-    STRATA_TRY(strata_for_blocks(ctx, "generate", rows, GEN_BLOCK, 0, fill_block, &job, NULL));
+    double chunk_correct = 0.0;
+    STRATA_TRY(
+        strata_for_blocks(ctx, "generate", rows, GEN_BLOCK, 1, fill_block, &job, &chunk_correct));
+    correct += chunk_correct;
     double t0 = strata_now();
     STRATA_TRY(strata_h5_write_rows(ctx, w, "/accounts/id", c0, rows, job.account_id));
     STRATA_TRY(strata_h5_write_rows(ctx, w, "/accounts/features", c0, rows, job.features));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/truth/segment", c0, rows, job.segment));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/truth/lambda", c0, rows, job.lambda));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/truth/dropout_p", c0, rows, job.dropout));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/truth/nu", c0, rows, job.nu));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/truth/T", c0, rows, job.age));
-    STRATA_TRY(strata_h5_write_rows(ctx, w, "/truth/alive", c0, rows, job.alive));
+    for (int j = 0; j < ACCOUNT_SETS; j++)
+      STRATA_TRY(strata_h5_write_rows(ctx, w, account_sets[j].name, c0, rows, chunk_mem[5 + j]));
     int64_t t_rows = offsets[c1] - offsets[c0];
     STRATA_TRY(strata_h5_write_rows(ctx, w, "/transactions/customer_id", offsets[c0], t_rows,
                                     job.txn_customer));
@@ -329,15 +322,7 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
 
   {
     double t0 = strata_now();
-    double means[STRATA_GEN_MAX_SEGMENTS * STRATA_GEN_FEATURES];
-    for (int k = 0; k < K; k++) strata_gen_segment_means(k, means + k * STRATA_GEN_FEATURES);
-    int64_t mdims[2] = {K, STRATA_GEN_FEATURES};
-    STRATA_TRY(
-        strata_h5_write(ctx, w, "/truth/segment_feature_means", STRATA_F64, 2, mdims, means));
-    const char *labels[STRATA_GEN_MAX_SEGMENTS];
-    for (int k = 0; k < K; k++) labels[k] = strata_gen_segments[k].label;
-    STRATA_TRY(strata_h5_write_strings(ctx, w, "/truth/segment_labels", K, labels));
-    STRATA_TRY(write_truth_attrs(ctx, w, params, job.weights, m));
+    STRATA_TRY(gen_truth_write_segments(ctx, w, params, &model, m, correct / (double)n));
     STRATA_TRY(strata_h5_write_provenance(ctx, w, command_line, n, 0));
     STRATA_TRY(strata_h5_writer_commit(ctx, w));
     w = NULL;
