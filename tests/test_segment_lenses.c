@@ -13,9 +13,9 @@
 #include "segment/lens.h"
 #include "test_support.h"
 
-#define CHECK_OK(ctx, call)                                                      \
-  do {                                                                           \
-    strata_status s_ = (call);                                                   \
+#define CHECK_OK(ctx, call)                                                       \
+  do {                                                                            \
+    strata_status s_ = (call);                                                    \
     if (s_ != STRATA_OK) fail_msg("%s failed: %s", #call, strata_ctx_error(ctx)); \
   } while (0)
 
@@ -142,15 +142,20 @@ static void test_sort_against_qsort(void **state) {
       /* Negatives, zeros of both signs, repeated values, tiny and large magnitudes. */
       int kind = (int)(u * 6);
       double v = strata_rng_uniform(&rng);
-      x[i] = kind == 0 ? -v * 1e6 : kind == 1 ? (v < 0.5 ? 0.0 : -0.0) : kind == 2 ? floor(v * 5)
-             : kind == 3 ? v * 1e-300 : kind == 4 ? -v * 1e300 : v;
+      x[i] = kind == 0   ? -v * 1e6
+             : kind == 1 ? (v < 0.5 ? 0.0 : -0.0)
+             : kind == 2 ? floor(v * 5)
+             : kind == 3 ? v * 1e-300
+             : kind == 4 ? -v * 1e300
+                         : v;
     }
     memcpy(b, x, (size_t)n * sizeof *b);
     qsort(b, (size_t)n, sizeof *b, cmp_double);
     CHECK_OK(ctx, strata_lens_sort(ctx, x, n, a));
     for (int64_t i = 0; i < n; i++)
-      if (!(a[i] == b[i])) fail_msg("n = %lld: element %lld is %g, qsort has %g", (long long)n,
-                                    (long long)i, a[i], b[i]);
+      if (!(a[i] == b[i]))
+        fail_msg("n = %lld: element %lld is %g, qsort has %g", (long long)n, (long long)i, a[i],
+                 b[i]);
     free(x);
     free(a);
     free(b);
@@ -205,10 +210,17 @@ static const char *source_path(const char *relative) {
   return buf;
 }
 
-static const char *const default_names[11] = {
-    "Champions",      "Loyal Customers", "Potential Loyalist", "New Customers",
-    "Promising",      "Need Attention",  "About To Sleep",     "At Risk",
-    "Can't Lose Them", "Hibernating",    "Lost"};
+static const char *const default_names[11] = {"Champions",
+                                              "Loyal Customers",
+                                              "Potential Loyalist",
+                                              "New Customers",
+                                              "Promising",
+                                              "Need Attention",
+                                              "About To Sleep",
+                                              "At Risk",
+                                              "Can't Lose Them",
+                                              "Hibernating",
+                                              "Lost"};
 
 static void test_rules_default_is_the_data_file(void **state) {
   (void)state;
@@ -257,8 +269,7 @@ static void test_grid_first_and_last_match(void **state) {
   for (int i = 0; i < 5; i++) assert_int_equal(cell[i], want_last[i]);
   assert_int_equal(counts[10], 1);
   const uint8_t bad[1] = {0};
-  expect_error(ctx, strata_lens_rfm_grid(ctx, d, STRATA_RFM_FIRST_MATCH, r, f, bad, 1, cell,
-                                         NULL),
+  expect_error(ctx, strata_lens_rfm_grid(ctx, d, STRATA_RFM_FIRST_MATCH, r, f, bad, 1, cell, NULL),
                STRATA_ERR_DATA, "customer row 0");
   strata_rfm_rules_free(d);
 
@@ -425,8 +436,8 @@ static void test_growth_hand_log(void **state) {
   const double amt[10] = {100, 150, 120, 80, 50, 70, 40, 1000, 500, 60};
   double prev[6] = {0}, curr[6] = {0};
   CHECK_OK(ctx, strata_lens_growth_accumulate(ctx, &gp, cust, day, amt, 5, 0, 6, prev, curr));
-  CHECK_OK(ctx, strata_lens_growth_accumulate(ctx, &gp, cust + 5, day + 5, amt + 5, 5, 5, 6,
-                                              prev, curr));
+  CHECK_OK(ctx, strata_lens_growth_accumulate(ctx, &gp, cust + 5, day + 5, amt + 5, 5, 5, 6, prev,
+                                              curr));
   /* customer 5's current purchase */
   const int64_t c5 = 5;
   const int32_t d5 = 800;
@@ -507,10 +518,10 @@ static void test_growth_identities_random(void **state) {
   double sum_prev = 0;
   for (int k = 0; k < K; k++) {
     const strata_growth_group *x = &g[k];
-    assert_true(fabs(x->curr_total - (x->retained_revenue + x->expanded_revenue +
-                                      x->new_revenue)) < 1e-8);
-    assert_true(fabs(x->prev_total - (x->retained_revenue + x->contracted_revenue +
-                                      x->lost_revenue)) < 1e-8);
+    assert_true(fabs(x->curr_total - (x->retained_revenue + x->expanded_revenue + x->new_revenue)) <
+                1e-8);
+    assert_true(fabs(x->prev_total -
+                     (x->retained_revenue + x->contracted_revenue + x->lost_revenue)) < 1e-8);
     assert_int_equal(x->accounts, x->n_new + x->n_retained + x->n_lost + x->n_inactive);
     accounts += x->accounts;
     sum_prev += x->prev_total;
@@ -557,8 +568,8 @@ static void test_crosstab(void **state) {
   const int32_t bad_a[2] = {3, 0};
   expect_error(ctx, strata_lens_crosstab(ctx, bad_a, 3, b, 2, NULL, 2, counts, NULL),
                STRATA_ERR_DATA, "labels_a of row 0");
-  expect_error(ctx, strata_lens_crosstab(ctx, a, 3, b, 2, NULL, 2, counts, sums),
-               STRATA_ERR_USAGE, "without weights");
+  expect_error(ctx, strata_lens_crosstab(ctx, a, 3, b, 2, NULL, 2, counts, sums), STRATA_ERR_USAGE,
+               "without weights");
   expect_error(ctx, strata_lens_crosstab(ctx, a, INT64_MAX / 2, b, 4, NULL, 2, counts, NULL),
                STRATA_ERR_USAGE, "overflow");
   strata_ctx_free(ctx);

@@ -67,11 +67,16 @@ static void read_golden(const char *path, golden *g) {
   while (fgets(line, sizeof line, fp)) {
     line[strcspn(line, "\r\n")] = '\0';
     if (line[0] == '#') {
-      if (strncmp(line, "# as_of_day ", 12) == 0) g->as_of = (int32_t)atol(line + 12);
-      else if (strncmp(line, "# r_breaks ", 11) == 0) read_breaks(line + 11, g->breaks[0]);
-      else if (strncmp(line, "# f_breaks ", 11) == 0) read_breaks(line + 11, g->breaks[1]);
-      else if (strncmp(line, "# m_breaks ", 11) == 0) read_breaks(line + 11, g->breaks[2]);
-      else if (strncmp(line, "# cells ", 8) == 0) snprintf(g->cells, sizeof g->cells, "%s", line + 8);
+      if (strncmp(line, "# as_of_day ", 12) == 0)
+        g->as_of = (int32_t)atol(line + 12);
+      else if (strncmp(line, "# r_breaks ", 11) == 0)
+        read_breaks(line + 11, g->breaks[0]);
+      else if (strncmp(line, "# f_breaks ", 11) == 0)
+        read_breaks(line + 11, g->breaks[1]);
+      else if (strncmp(line, "# m_breaks ", 11) == 0)
+        read_breaks(line + 11, g->breaks[2]);
+      else if (strncmp(line, "# cells ", 8) == 0)
+        snprintf(g->cells, sizeof g->cells, "%s", line + 8);
       continue;
     }
     if (strncmp(line, "id,", 3) == 0) continue;
@@ -157,14 +162,13 @@ static void test_cdnow_matches_pandas(void **state) {
   /* Streamed in blocks of 10,000 rows, as the pipeline would. */
   for (int64_t t0 = 0; t0 < m; t0 += 10000) {
     int64_t len = m - t0 < 10000 ? m - t0 : 10000;
-    assert_int_equal(strata_lens_rfm_accumulate(ctx, cust + t0, day + t0, amount + t0, len, t0,
-                                                n, last, freq, mon),
+    assert_int_equal(strata_lens_rfm_accumulate(ctx, cust + t0, day + t0, amount + t0, len, t0, n,
+                                                last, freq, mon),
                      STRATA_OK);
   }
   assert_int_equal(strata_lens_rfm_recency(ctx, last, n, as_of, rec), STRATA_OK);
   double br[3][4];
-  assert_int_equal(strata_lens_rfm_score(ctx, rec, freq, mon, n, 5, r, f, mm, br[0], br[1],
-                                         br[2]),
+  assert_int_equal(strata_lens_rfm_score(ctx, rec, freq, mon, n, 5, r, f, mm, br[0], br[1], br[2]),
                    STRATA_OK);
   strata_rfm_rules *rules = NULL;
   assert_int_equal(strata_rfm_rules_default(ctx, &rules), STRATA_OK);

@@ -72,16 +72,16 @@ strata_status strata_lens_rfm_recency(strata_ctx *ctx, const int32_t *last_day, 
  * = 1 for frequency and monetary (bin), 0 for recency in days (bins + 1 - bin). breaks, when
  * not NULL, receives the bins - 1 inner breaks b_j (rfm's `threshold` table). `what` names
  * the column in messages ("recency_days"). n >= 1, 1 <= bins <= STRATA_RFM_MAX_BINS. */
-strata_status strata_lens_rfm_score_column(strata_ctx *ctx, const double *x, int64_t n,
-                                           int bins, int higher_is_better, const char *what,
-                                           uint8_t *score, double *breaks);
+strata_status strata_lens_rfm_score_column(strata_ctx *ctx, const double *x, int64_t n, int bins,
+                                           int higher_is_better, const char *what, uint8_t *score,
+                                           double *breaks);
 
 /* The three scores at once: r from recency_days (descending), f from frequency and m from
  * monetary (ascending). Any of the breaks pointers may be NULL (else bins - 1 each). */
 strata_status strata_lens_rfm_score(strata_ctx *ctx, const double *recency_days,
                                     const double *frequency, const double *monetary, int64_t n,
-                                    int bins, uint8_t *r, uint8_t *f, uint8_t *m,
-                                    double *r_breaks, double *f_breaks, double *m_breaks);
+                                    int bins, uint8_t *r, uint8_t *f, uint8_t *m, double *r_breaks,
+                                    double *f_breaks, double *m_breaks);
 
 /* Internal helper shared with the value tiers: an ascending sorted copy of x[0..n) (finite
  * values; the caller has checked) into out[0..n). O(n) LSD radix sort on order-preserving
@@ -110,6 +110,11 @@ strata_status strata_lens_sort(strata_ctx *ctx, const double *x, int64_t n, doub
  * Hibernating and Lost have the same ranges: first-match gives Hibernating (what rfm's
  * documented output shows), last-match gives Lost. No match: "Others" (cell -1).
  * Rows with the same segment name form one cell (a segment may be a union of boxes).
+ * Caution, measured over the 125 score triples: rfm's documented table is not a partition.
+ * 36 triples match no rule (Others) under either order; under first-match New Customers and
+ * Promising (inside Potential Loyalist), Can't Lose Them (inside At Risk) and Lost (behind
+ * Hibernating) can never win; under last-match Champions (inside Loyal Customers) and
+ * Hibernating cannot. A firm that wants all eleven names needs its own table (CSV below).
  * ====================================================================================== */
 
 typedef enum strata_rfm_match {
@@ -238,14 +243,14 @@ strata_status strata_lens_growth_accumulate(strata_ctx *ctx, const strata_growth
 typedef struct strata_growth_group {
   double prev_total, curr_total;
   double new_revenue, retained_revenue, expanded_revenue, contracted_revenue, lost_revenue;
-  int64_t accounts;                         /* accounts in the group */
-  int64_t n_new, n_retained, n_lost;        /* by the rules above */
-  int64_t n_expanded, n_contracted;         /* retained accounts that grew / shrank */
-  int64_t n_inactive;                       /* p = 0 and c = 0 */
-  double growth_rate;                       /* (curr - prev) / prev, NaN when prev = 0 */
-  double account_retention;                 /* n_retained / (n_retained + n_lost) */
-  double gross_revenue_retention;           /* retained / prev */
-  double net_revenue_retention;             /* (retained + expanded) / prev */
+  int64_t accounts;                  /* accounts in the group */
+  int64_t n_new, n_retained, n_lost; /* by the rules above */
+  int64_t n_expanded, n_contracted;  /* retained accounts that grew / shrank */
+  int64_t n_inactive;                /* p = 0 and c = 0 */
+  double growth_rate;                /* (curr - prev) / prev, NaN when prev = 0 */
+  double account_retention;          /* n_retained / (n_retained + n_lost) */
+  double gross_revenue_retention;    /* retained / prev */
+  double net_revenue_retention;      /* (retained + expanded) / prev */
 } strata_growth_group;
 
 /* Decomposes per group: labels[i] in [0, k) (NULL: one group, k must be 1), groups[0..k) and

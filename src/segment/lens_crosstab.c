@@ -17,10 +17,10 @@ strata_status strata_lens_crosstab(strata_ctx *ctx, const int32_t *labels_a, int
   STRATA_FAIL_IF(ka < 1 || kb < 0, ctx, STRATA_ERR_USAGE,
                  "crosstab: ka = %lld must be >= 1 and kb = %lld >= 0", (long long)ka,
                  (long long)kb);
-  STRATA_FAIL_IF(!strata_mul_size((size_t)ka, (size_t)kb + 1, &cells) ||
-                     cells > SIZE_MAX / sizeof(double),
-                 ctx, STRATA_ERR_USAGE, "crosstab: %lld x %lld cells overflow", (long long)ka,
-                 (long long)kb + 1);
+  STRATA_FAIL_IF(
+      !strata_mul_size((size_t)ka, (size_t)kb + 1, &cells) || cells > SIZE_MAX / sizeof(double),
+      ctx, STRATA_ERR_USAGE, "crosstab: %lld x %lld cells overflow", (long long)ka,
+      (long long)kb + 1);
   STRATA_FAIL_IF(n < 0 || (n > 0 && (!labels_a || !labels_b)), ctx, STRATA_ERR_USAGE,
                  "crosstab: n = %lld with NULL labels", (long long)n);
   STRATA_FAIL_IF(!counts, ctx, STRATA_ERR_USAGE, "crosstab: NULL counts");

@@ -25,10 +25,12 @@ strata_status strata_lens_growth_accumulate(strata_ctx *ctx, const strata_growth
   STRATA_FAIL_IF(p->current_days < 1 || p->previous_days < 1, ctx, STRATA_ERR_USAGE,
                  "growth: current_days = %d and previous_days = %d must be positive",
                  (int)p->current_days, (int)p->previous_days);
-  STRATA_FAIL_IF(m < 0 || n < 0, ctx, STRATA_ERR_USAGE, "growth: m = %lld and n = %lld must "
-                 "not be negative", (long long)m, (long long)n);
-  STRATA_FAIL_IF(m > 0 && (!customer || !day || !amount || !prev || !curr), ctx,
-                 STRATA_ERR_USAGE, "growth: an input or output array is NULL");
+  STRATA_FAIL_IF(m < 0 || n < 0, ctx, STRATA_ERR_USAGE,
+                 "growth: m = %lld and n = %lld must "
+                 "not be negative",
+                 (long long)m, (long long)n);
+  STRATA_FAIL_IF(m > 0 && (!customer || !day || !amount || !prev || !curr), ctx, STRATA_ERR_USAGE,
+                 "growth: an input or output array is NULL");
   /* In 64 bits: as_of - 730 days may leave int32 near its ends. */
   const int64_t split = (int64_t)p->as_of - p->current_days;
   const int64_t start = split - p->previous_days;
@@ -40,8 +42,10 @@ strata_status strata_lens_growth_accumulate(strata_ctx *ctx, const strata_growth
     STRATA_FAIL_IF(!isfinite(amount[t]), ctx, STRATA_ERR_DATA,
                    "transaction row %lld: amount is not finite", (long long)(row0 + t));
     int64_t d = day[t];
-    if (d >= split && d < p->as_of) curr[c] += amount[t];
-    else if (d >= start && d < split) prev[c] += amount[t];
+    if (d >= split && d < p->as_of)
+      curr[c] += amount[t];
+    else if (d >= start && d < split)
+      prev[c] += amount[t];
   }
 cleanup:
   return st;
@@ -100,10 +104,12 @@ strata_status strata_lens_growth(strata_ctx *ctx, const double *prev, const doub
   for (int64_t i = 0; i < n; i++) {
     STRATA_FAIL_IF(!(prev[i] >= 0 && isfinite(prev[i])), ctx, STRATA_ERR_DATA,
                    "growth: previous-period revenue of customer row %lld is %g (need finite, "
-                   ">= 0)", (long long)i, prev[i]);
+                   ">= 0)",
+                   (long long)i, prev[i]);
     STRATA_FAIL_IF(!(curr[i] >= 0 && isfinite(curr[i])), ctx, STRATA_ERR_DATA,
                    "growth: current-period revenue of customer row %lld is %g (need finite, "
-                   ">= 0)", (long long)i, curr[i]);
+                   ">= 0)",
+                   (long long)i, curr[i]);
     int64_t g = labels ? labels[i] : 0;
     STRATA_FAIL_IF(g < 0 || g >= k, ctx, STRATA_ERR_DATA,
                    "growth: label of customer row %lld is %lld, outside [0, %lld)", (long long)i,

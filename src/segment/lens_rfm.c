@@ -21,8 +21,10 @@ strata_status strata_lens_rfm_accumulate(strata_ctx *ctx, const int64_t *custome
                                          int64_t row0, int64_t n, int32_t *last_day,
                                          double *frequency, double *monetary) {
   strata_status st = STRATA_OK;
-  STRATA_FAIL_IF(m < 0 || n < 0, ctx, STRATA_ERR_USAGE, "RFM summary: m = %lld and n = %lld "
-                 "must not be negative", (long long)m, (long long)n);
+  STRATA_FAIL_IF(m < 0 || n < 0, ctx, STRATA_ERR_USAGE,
+                 "RFM summary: m = %lld and n = %lld "
+                 "must not be negative",
+                 (long long)m, (long long)n);
   STRATA_FAIL_IF(m > 0 && (!customer || !day || !amount || !last_day || !frequency || !monetary),
                  ctx, STRATA_ERR_USAGE, "RFM summary: an input or output array is NULL");
   for (int64_t t = 0; t < m; t++) {
@@ -80,7 +82,7 @@ static inline double double_of(uint64_t k) {
 strata_status strata_lens_sort(strata_ctx *ctx, const double *x, int64_t n, double *out) {
   strata_status st = STRATA_OK;
   uint64_t *a = NULL, *b = NULL;
-  size_t (*hist)[RADIX_SIZE] = NULL;
+  size_t(*hist)[RADIX_SIZE] = NULL;
   STRATA_FAIL_IF(n < 0, ctx, STRATA_ERR_USAGE, "sort: n = %lld is negative", (long long)n);
   if (n == 0) goto cleanup;
   /* The keys are sorted in `out`'s memory (same size as uint64_t) and one scratch array. */
@@ -104,7 +106,8 @@ strata_status strata_lens_sort(strata_ctx *ctx, const double *x, int64_t n, doub
       h[d] = sum;
       sum += c;
     }
-    for (int64_t i = 0; i < n; i++) dst[h[(src[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++] = src[i];
+    for (int64_t i = 0; i < n; i++)
+      dst[h[(src[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++] = src[i];
     uint64_t *t = src;
     src = dst;
     dst = t;
@@ -131,22 +134,23 @@ static double quantile7(const double *s, int64_t n, double prob) {
   return qs;
 }
 
-strata_status strata_lens_rfm_score_column(strata_ctx *ctx, const double *x, int64_t n,
-                                           int bins, int higher_is_better, const char *what,
-                                           uint8_t *score, double *breaks) {
+strata_status strata_lens_rfm_score_column(strata_ctx *ctx, const double *x, int64_t n, int bins,
+                                           int higher_is_better, const char *what, uint8_t *score,
+                                           double *breaks) {
   strata_status st = STRATA_OK;
   double *sorted = NULL;
   double b[STRATA_RFM_MAX_BINS];
   const char *name = what ? what : "x";
-  STRATA_FAIL_IF(n < 1, ctx, STRATA_ERR_USAGE, "RFM %s: n = %lld, need at least one customer",
-                 name, (long long)n);
+  STRATA_FAIL_IF(n < 1, ctx, STRATA_ERR_USAGE, "RFM %s: n = %lld, need at least one customer", name,
+                 (long long)n);
   STRATA_FAIL_IF(bins < 1 || bins > STRATA_RFM_MAX_BINS, ctx, STRATA_ERR_USAGE,
                  "RFM %s: bins = %d is outside 1..%d", name, bins, STRATA_RFM_MAX_BINS);
   STRATA_FAIL_IF(!x || !score, ctx, STRATA_ERR_USAGE, "RFM %s: NULL array", name);
   for (int64_t i = 0; i < n; i++)
     STRATA_FAIL_IF(!(fabs(x[i]) < LENS_EXACT_LIMIT), ctx, STRATA_ERR_DATA,
                    "RFM %s: customer row %lld is %g (need a finite value below 2^53 in "
-                   "magnitude)", name, (long long)i, x[i]);
+                   "magnitude)",
+                   name, (long long)i, x[i]);
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *sorted, "RFM sorted column", (void **)&sorted));
   STRATA_TRY(strata_lens_sort(ctx, x, n, sorted));
   /* R's seq(0, 1, length.out = B + 1) is from + (1:(B-1)) * ((to - from) / B): j * (1 / B). */
@@ -166,11 +170,11 @@ cleanup:
 
 strata_status strata_lens_rfm_score(strata_ctx *ctx, const double *recency_days,
                                     const double *frequency, const double *monetary, int64_t n,
-                                    int bins, uint8_t *r, uint8_t *f, uint8_t *m,
-                                    double *r_breaks, double *f_breaks, double *m_breaks) {
+                                    int bins, uint8_t *r, uint8_t *f, uint8_t *m, double *r_breaks,
+                                    double *f_breaks, double *m_breaks) {
   strata_status st = STRATA_OK;
-  STRATA_TRY(strata_lens_rfm_score_column(ctx, recency_days, n, bins, 0, "recency_days", r,
-                                          r_breaks));
+  STRATA_TRY(
+      strata_lens_rfm_score_column(ctx, recency_days, n, bins, 0, "recency_days", r, r_breaks));
   STRATA_TRY(strata_lens_rfm_score_column(ctx, frequency, n, bins, 1, "frequency", f, f_breaks));
   STRATA_TRY(strata_lens_rfm_score_column(ctx, monetary, n, bins, 1, "monetary", m, m_breaks));
 cleanup:

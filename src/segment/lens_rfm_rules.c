@@ -68,8 +68,10 @@ static int split_fields(const char *p, const char *end, char *name, size_t name_
     if (p < end && *p != ',') return -1;
     fs[0] = fe[0] = NULL; /* taken from name */
     nf = 1;
-    if (p < end) p++; /* the comma */
-    else return nf;
+    if (p < end)
+      p++; /* the comma */
+    else
+      return nf;
   }
   for (;;) {
     const char *q = p;
@@ -126,17 +128,20 @@ strata_status strata_rfm_rules_parse(strata_ctx *ctx, const char *text, size_t l
     size_t name_len = 0;
     const char *fs[8], *fe[8];
     int nf = split_fields(ts, te, name, sizeof name, &name_len, fs, fe);
-    STRATA_FAIL_IF(nf < 0, ctx, STRATA_ERR_DATA, "%s line %ld: unterminated or misplaced quote "
-                   "in the segment name", src, line);
+    STRATA_FAIL_IF(nf < 0, ctx, STRATA_ERR_DATA,
+                   "%s line %ld: unterminated or misplaced quote "
+                   "in the segment name",
+                   src, line);
     for (int j = 0; j < nf && j < 8; j++)
       if (fs[j]) trim(&fs[j], &fe[j]);
     if (!seen_content) {
       seen_content = 1;
       if (is_header(fs, fe, nf)) continue;
     }
-    STRATA_FAIL_IF(nf != 7, ctx, STRATA_ERR_DATA, "%s line %ld: %s%d fields, need 7 "
-                   "(segment,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi)", src, line, nf >= 8 ? "more than " : "",
-                   nf >= 8 ? 7 : nf);
+    STRATA_FAIL_IF(nf != 7, ctx, STRATA_ERR_DATA,
+                   "%s line %ld: %s%d fields, need 7 "
+                   "(segment,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi)",
+                   src, line, nf >= 8 ? "more than " : "", nf >= 8 ? 7 : nf);
     if (fs[0]) {
       name_len = (size_t)(fe[0] - fs[0]);
       if (name_len < sizeof name) memcpy(name, fs[0], name_len);
@@ -163,13 +168,15 @@ strata_status strata_rfm_rules_parse(strata_ctx *ctx, const char *text, size_t l
         v = strtol(buf, &stop, 10);
         ok = errno == 0 && *stop == '\0';
       }
-      STRATA_FAIL_IF(!ok, ctx, STRATA_ERR_DATA, "%s line %ld: %s '%.*s' is not a whole number",
-                     src, line, field_name[j], (int)(fl > 20 ? 20 : fl), fs[j]);
+      STRATA_FAIL_IF(!ok, ctx, STRATA_ERR_DATA, "%s line %ld: %s '%.*s' is not a whole number", src,
+                     line, field_name[j], (int)(fl > 20 ? 20 : fl), fs[j]);
       STRATA_FAIL_IF(v < 1 || v > STRATA_RFM_MAX_BINS, ctx, STRATA_ERR_DATA,
                      "%s line %ld: %s = %ld is outside 1..%d", src, line, field_name[j], v,
                      STRATA_RFM_MAX_BINS);
-      if (j % 2) rule.lo[(j - 1) / 2] = (uint8_t)v;
-      else rule.hi[(j - 1) / 2] = (uint8_t)v;
+      if (j % 2)
+        rule.lo[(j - 1) / 2] = (uint8_t)v;
+      else
+        rule.hi[(j - 1) / 2] = (uint8_t)v;
     }
     for (int d = 0; d < 3; d++)
       STRATA_FAIL_IF(rule.lo[d] > rule.hi[d], ctx, STRATA_ERR_DATA,
@@ -203,8 +210,8 @@ cleanup:
 }
 
 strata_status strata_rfm_rules_default(strata_ctx *ctx, strata_rfm_rules **out) {
-  return strata_rfm_rules_parse(ctx, default_rules, sizeof default_rules - 1,
-                                "built-in RFM rules", out);
+  return strata_rfm_rules_parse(ctx, default_rules, sizeof default_rules - 1, "built-in RFM rules",
+                                out);
 }
 
 strata_status strata_rfm_rules_read(strata_ctx *ctx, const char *path, strata_rfm_rules **out) {
@@ -267,8 +274,10 @@ strata_status strata_lens_rfm_grid(strata_ctx *ctx, const strata_rfm_rules *rule
   for (int64_t i = 0; i < n; i++) {
     STRATA_FAIL_IF(r[i] < 1 || r[i] > GRID_SIDE || f[i] < 1 || f[i] > GRID_SIDE || m[i] < 1 ||
                        m[i] > GRID_SIDE,
-                   ctx, STRATA_ERR_DATA, "RFM grid: customer row %lld has scores (%d, %d, %d) "
-                   "outside 1..%d", (long long)i, r[i], f[i], m[i], GRID_SIDE);
+                   ctx, STRATA_ERR_DATA,
+                   "RFM grid: customer row %lld has scores (%d, %d, %d) "
+                   "outside 1..%d",
+                   (long long)i, r[i], f[i], m[i], GRID_SIDE);
     int32_t c = lut[((r[i] - 1) * GRID_SIDE + (f[i] - 1)) * GRID_SIDE + (m[i] - 1)];
     cell[i] = c;
     if (counts) counts[c < 0 ? rules->n_cells : c]++;

@@ -46,20 +46,26 @@ strata_status strata_lens_value_risk(strata_ctx *ctx, const strata_value_risk_pa
   double *sorted = NULL;
   STRATA_FAIL_IF(!p, ctx, STRATA_ERR_USAGE, "value x risk: NULL parameters");
   STRATA_FAIL_IF(!(p->top_share >= 0 && p->next_share >= 0 && p->top_share + p->next_share <= 1),
-                 ctx, STRATA_ERR_USAGE, "value x risk: top_share = %g and next_share = %g must be "
-                 ">= 0 with a sum <= 1", p->top_share, p->next_share);
-  STRATA_FAIL_IF(!(p->risk_high_below >= 0 && p->risk_high_below <= p->risk_low_from &&
-                   p->risk_low_from <= 1),
-                 ctx, STRATA_ERR_USAGE, "value x risk: need 0 <= risk_high_below (%g) <= "
-                 "risk_low_from (%g) <= 1", p->risk_high_below, p->risk_low_from);
+                 ctx, STRATA_ERR_USAGE,
+                 "value x risk: top_share = %g and next_share = %g must be "
+                 ">= 0 with a sum <= 1",
+                 p->top_share, p->next_share);
+  STRATA_FAIL_IF(
+      !(p->risk_high_below >= 0 && p->risk_high_below <= p->risk_low_from && p->risk_low_from <= 1),
+      ctx, STRATA_ERR_USAGE,
+      "value x risk: need 0 <= risk_high_below (%g) <= "
+      "risk_low_from (%g) <= 1",
+      p->risk_high_below, p->risk_low_from);
   STRATA_FAIL_IF(n < 0 || (n > 0 && (!clv || !p_alive)), ctx, STRATA_ERR_USAGE,
                  "value x risk: n = %lld with a NULL clv or p_alive", (long long)n);
   for (int64_t i = 0; i < n; i++) {
-    STRATA_FAIL_IF(!isfinite(clv[i]), ctx, STRATA_ERR_DATA, "value x risk: clv of customer row "
-                   "%lld is not finite", (long long)i);
+    STRATA_FAIL_IF(!isfinite(clv[i]), ctx, STRATA_ERR_DATA,
+                   "value x risk: clv of customer row "
+                   "%lld is not finite",
+                   (long long)i);
     STRATA_FAIL_IF(!(p_alive[i] >= 0 && p_alive[i] <= 1), ctx, STRATA_ERR_DATA,
-                   "value x risk: p_alive of customer row %lld is %g, not in [0, 1]",
-                   (long long)i, p_alive[i]);
+                   "value x risk: p_alive of customer row %lld is %g, not in [0, 1]", (long long)i,
+                   p_alive[i]);
     STRATA_FAIL_IF(revenue && !isfinite(revenue[i]), ctx, STRATA_ERR_DATA,
                    "value x risk: revenue of customer row %lld is not finite", (long long)i);
   }
