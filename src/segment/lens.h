@@ -45,7 +45,7 @@
  * quantile; with money it moves the break one currency unit up. We keep it to match rfm.
  * Values must be finite with |x| < 2^53 (beyond that x + 1 == x and rfm's last interval
  * [b, max + 1) no longer holds max: rfm leaves those scores NA); NaN/Inf fail naming the row.
- * Cost: one LSD radix sort of a copy (O(n), 2 n doubles of scratch) per column.
+ * Cost: one LSD radix sort of the column's keys (O(n), 2 n 64-bit keys of scratch) per column.
  * ====================================================================================== */
 
 #define STRATA_RFM_MAX_BINS 9
@@ -83,10 +83,11 @@ strata_status strata_lens_rfm_score(strata_ctx *ctx, const double *recency_days,
                                     int bins, uint8_t *r, uint8_t *f, uint8_t *m, double *r_breaks,
                                     double *f_breaks, double *m_breaks);
 
-/* Internal helper shared with the value tiers: an ascending sorted copy of x[0..n) (finite
- * values; the caller has checked) into out[0..n). O(n) LSD radix sort on order-preserving
- * 64-bit keys, with n doubles of scratch. */
-strata_status strata_lens_sort(strata_ctx *ctx, const double *x, int64_t n, double *out);
+/* Internal helper shared with the value tiers: values[j] = the ranks[j]-th smallest of
+ * x[0..n) (0-based rank; finite values, which the caller has checked; 0 <= ranks[j] < n).
+ * O(n): one LSD radix sort on order-preserving 64-bit keys, 2 n keys of scratch. */
+strata_status strata_lens_order_stats(strata_ctx *ctx, const double *x, int64_t n,
+                                      const int64_t *ranks, int64_t k, double *values);
 
 /* ======================================================================================
  * 2. The named RFM grid (lens_rfm_rules.c)

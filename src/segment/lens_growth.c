@@ -99,7 +99,10 @@ strata_status strata_lens_growth(strata_ctx *ctx, const double *prev, const doub
                  "growth: k = %lld groups (need k >= 1 and a groups array)", (long long)k);
   STRATA_FAIL_IF(!labels && k != 1, ctx, STRATA_ERR_USAGE,
                  "growth: no labels but k = %lld (need k = 1)", (long long)k);
-  memset(groups, 0, (size_t)k * sizeof *groups);
+  size_t bytes = 0;
+  STRATA_FAIL_IF(!strata_mul_size((size_t)k, sizeof *groups, &bytes), ctx, STRATA_ERR_USAGE,
+                 "growth: k = %lld groups overflow", (long long)k);
+  memset(groups, 0, bytes);
   if (total) memset(total, 0, sizeof *total);
   for (int64_t i = 0; i < n; i++) {
     STRATA_FAIL_IF(!(prev[i] >= 0 && isfinite(prev[i])), ctx, STRATA_ERR_DATA,

@@ -1,7 +1,7 @@
 /*
  * RFM scores 1..B by rfm 0.3.0's quantile bins (the rule is written out in lens.h): per
  * customer summaries from the transaction log, block by block, then per column an exact
- * type-7 quantile from a sorted copy and a half-open bin count.
+ * type-7 quantile from radix-sorted keys and a half-open bin count.
  *
  * Cost: the summaries are one pass over the log; each score column is one LSD radix sort
  * (O(n), 11-bit digits, digits that are equal for every key are skipped, so whole-day and
@@ -79,21 +79,25 @@ static inline double double_of(uint64_t k) {
 #define RADIX_SIZE (1u << RADIX_BITS)
 #define RADIX_PASSES 6 /* 6 x 11 >= 64 */
 
-strata_status strata_lens_sort(strata_ctx *ctx, const double *x, int64_t n, double *out) {
+strata_status strata_lens_order_stats(strata_ctx *ctx, const double *x, int64_t n,
+                                      const int64_t *ranks, int64_t k, double *values) {
   strata_status st = STRATA_OK;
   uint64_t *a = NULL, *b = NULL;
   size_t(*hist)[RADIX_SIZE] = NULL;
-  STRATA_FAIL_IF(n < 0, ctx, STRATA_ERR_USAGE, "sort: n = %lld is negative", (long long)n);
-  if (n == 0) goto cleanup;
-  /* The keys are sorted in `out`'s memory (same size as uint64_t) and one scratch array. */
-  _Static_assert(sizeof(double) == sizeof(uint64_t), "keys live in the output array");
-  a = (uint64_t *)(void *)out;
+  STRATA_FAIL_IF(n < 1 || k < 0 || (k > 0 && (!ranks || !values)) || !x, ctx, STRATA_ERR_USAGE,
+                 "order statistics: n = %lld, k = %lld or a NULL array", (long long)n,
+                 (long long)k);
+  for (int64_t j = 0; j < k; j++)
+    STRATA_FAIL_IF(ranks[j] < 0 || ranks[j] >= n, ctx, STRATA_ERR_USAGE,
+                   "order statistics: rank %lld is outside [0, %lld)", (long long)ranks[j],
+                   (long long)n);
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *a, "sort keys", (void **)&a));
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *b, "sort scratch", (void **)&b));
   STRATA_TRY(strata_calloc(ctx, RADIX_PASSES, sizeof *hist, "sort histograms", (void **)&hist));
   for (int64_t i = 0; i < n; i++) {
-    uint64_t k = key_of(x[i]);
-    a[i] = k;
-    for (int p = 0; p < RADIX_PASSES; p++) hist[p][(k >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+    uint64_t key = key_of(x[i]);
+    a[i] = key;
+    for (int p = 0; p < RADIX_PASSES; p++) hist[p][(key >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
   }
   uint64_t *src = a, *dst = b;
   for (int p = 0; p < RADIX_PASSES; p++) {
@@ -112,33 +116,34 @@ strata_status strata_lens_sort(strata_ctx *ctx, const double *x, int64_t n, doub
     src = dst;
     dst = t;
   }
-  if (src != a) memcpy(a, src, (size_t)n * sizeof *a);
-  for (int64_t i = 0; i < n; i++) out[i] = double_of(a[i]);
+  for (int64_t j = 0; j < k; j++) values[j] = double_of(src[ranks[j]]);
 cleanup:
+  strata_free(a);
   strata_free(b);
   strata_free(hist);
   return st;
 }
 
-/* R's quantile(x, prob, type = 7) of the ascending s[0..n), with R's own operations so that
- * ties and the last bit agree: index = 1 + (n - 1) * prob, lo = floor, hi = ceiling. */
-static double quantile7(const double *s, int64_t n, double prob) {
+/* R's quantile(x, prob, type = 7), with R's own operations so that ties and the last bit
+ * agree: index = 1 + (n - 1) * prob, lo = floor, hi = ceiling (1-based ranks), then
+ * qs = x(lo), and (1 - h) x(lo) + h x(hi) when index > lo and x(hi) != x(lo). */
+static void quantile7_ranks(int64_t n, double prob, int64_t *lo, int64_t *hi, double *h) {
   double index = 1.0 + (double)(n - 1) * prob;
-  double lo = floor(index), hi = ceil(index);
-  double qs = s[(int64_t)lo - 1];
-  double xhi = s[(int64_t)hi - 1];
-  if (index > lo && xhi != qs) {
-    double h = index - lo;
-    qs = (1.0 - h) * qs + h * xhi;
-  }
-  return qs;
+  double flo = floor(index);
+  *lo = (int64_t)flo - 1;
+  *hi = (int64_t)ceil(index) - 1;
+  *h = index - flo; /* > 0 exactly when index > lo */
+}
+
+static double quantile7(double xlo, double xhi, double h) {
+  if (h > 0 && xhi != xlo) return (1.0 - h) * xlo + h * xhi;
+  return xlo;
 }
 
 strata_status strata_lens_rfm_score_column(strata_ctx *ctx, const double *x, int64_t n, int bins,
                                            int higher_is_better, const char *what, uint8_t *score,
                                            double *breaks) {
   strata_status st = STRATA_OK;
-  double *sorted = NULL;
   double b[STRATA_RFM_MAX_BINS];
   const char *name = what ? what : "x";
   STRATA_FAIL_IF(n < 1, ctx, STRATA_ERR_USAGE, "RFM %s: n = %lld, need at least one customer", name,
@@ -151,11 +156,16 @@ strata_status strata_lens_rfm_score_column(strata_ctx *ctx, const double *x, int
                    "RFM %s: customer row %lld is %g (need a finite value below 2^53 in "
                    "magnitude)",
                    name, (long long)i, x[i]);
-  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *sorted, "RFM sorted column", (void **)&sorted));
-  STRATA_TRY(strata_lens_sort(ctx, x, n, sorted));
   /* R's seq(0, 1, length.out = B + 1) is from + (1:(B-1)) * ((to - from) / B): j * (1 / B). */
   const double by = 1.0 / (double)bins;
-  for (int j = 1; j < bins; j++) b[j - 1] = quantile7(sorted, n, (double)j * by) + 1.0;
+  int64_t ranks[2 * (STRATA_RFM_MAX_BINS - 1)];
+  double stats[2 * (STRATA_RFM_MAX_BINS - 1)], h[STRATA_RFM_MAX_BINS - 1];
+  for (int j = 1; j < bins; j++)
+    quantile7_ranks(n, (double)j * by, &ranks[2 * (j - 1)], &ranks[2 * (j - 1) + 1], &h[j - 1]);
+  if (bins > 1) STRATA_TRY(strata_lens_order_stats(ctx, x, n, ranks, 2 * (bins - 1), stats));
+  for (int j = 1; j < bins; j++)
+    b[j - 1] =
+        quantile7(stats[2 * (j - 1)], stats[2 * (j - 1) + 1], h[j - 1]) + 1.0; /* rfm's + 1 */
   if (breaks)
     for (int j = 0; j < bins - 1; j++) breaks[j] = b[j];
   for (int64_t i = 0; i < n; i++) {
@@ -164,7 +174,6 @@ strata_status strata_lens_rfm_score_column(strata_ctx *ctx, const double *x, int
     score[i] = (uint8_t)(higher_is_better ? bin : bins + 1 - bin);
   }
 cleanup:
-  strata_free(sorted);
   return st;
 }
 

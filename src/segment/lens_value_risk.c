@@ -1,7 +1,7 @@
 /*
  * Value x risk: CLV tier (by competition rank, ties kept together in the higher tier) against
  * P(alive) band, with the accounts, CLV at stake, mean P(alive) and revenue to date per cell.
- * The tier boundaries are two order statistics of CLV, taken from one radix-sorted copy
+ * The tier boundaries are two order statistics of CLV, from one radix sort of its keys
  * (O(n)); the cells are one pass in row order.
  */
 #include <math.h>
@@ -43,7 +43,6 @@ strata_status strata_lens_value_risk(strata_ctx *ctx, const strata_value_risk_pa
                                      const double *revenue, int64_t n, int8_t *cell,
                                      strata_value_risk_cells *cells) {
   strata_status st = STRATA_OK;
-  double *sorted = NULL;
   STRATA_FAIL_IF(!p, ctx, STRATA_ERR_USAGE, "value x risk: NULL parameters");
   STRATA_FAIL_IF(!(p->top_share >= 0 && p->next_share >= 0 && p->top_share + p->next_share <= 1),
                  ctx, STRATA_ERR_USAGE,
@@ -74,11 +73,12 @@ strata_status strata_lens_value_risk(strata_ctx *ctx, const strata_value_risk_pa
   /* g < n_top  <=>  clv >= the n_top-th largest value: with ties, every customer equal to the
    * boundary value has fewer than n_top strictly larger ones, so all of them join the tier. */
   double top_min = NAN, upper_min = NAN;
-  if (n > 0 && (n_top > 0 || n_upper > 0)) {
-    STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof *sorted, "CLV sorted", (void **)&sorted));
-    STRATA_TRY(strata_lens_sort(ctx, clv, n, sorted));
-    if (n_top > 0) top_min = sorted[n - n_top];
-    if (n_upper > 0) upper_min = sorted[n - n_upper];
+  if (n > 0 && n_upper > 0) {
+    const int64_t ranks[2] = {n - (n_top > 0 ? n_top : 1), n - n_upper};
+    double v[2];
+    STRATA_TRY(strata_lens_order_stats(ctx, clv, n, ranks, 2, v));
+    if (n_top > 0) top_min = v[0];
+    upper_min = v[1];
   }
   if (cells) {
     for (int c = 0; c < STRATA_VR_CELLS; c++) {
@@ -108,6 +108,5 @@ strata_status strata_lens_value_risk(strata_ctx *ctx, const strata_value_risk_pa
       cells->p_alive_mean[c] =
           cells->accounts[c] ? cells->p_alive_mean[c] / (double)cells->accounts[c] : NAN;
 cleanup:
-  strata_free(sorted);
   return st;
 }
