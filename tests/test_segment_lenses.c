@@ -379,8 +379,8 @@ static void test_value_risk_boundaries(void **state) {
   const double rev[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   /* tier: 5->1, 8->0, 1->2, 9->0, 8->0, 3->2, 5->1, 8->0, 2->2, 5->1;
    * band: 1, 0, 2, 0, 1, 2, 0, 2, 1, 0 */
-  const int8_t want[10] = {4, 0, 8, 0, 1, 8, 3, 2, 7, 3};
-  int8_t cell[10];
+  const int32_t want[10] = {4, 0, 8, 0, 1, 8, 3, 2, 7, 3};
+  int32_t cell[10];
   strata_value_risk_cells c;
   CHECK_OK(ctx, strata_lens_value_risk(ctx, &p, clv, pa, rev, 10, cell, &c));
   for (int i = 0; i < 10; i++) assert_int_equal(cell[i], want[i]);
@@ -397,6 +397,16 @@ static void test_value_risk_boundaries(void **state) {
   for (int k = 0; k < STRATA_VR_CELLS; k++) total += c.accounts[k];
   assert_int_equal(total, 10);
   assert_string_equal(strata_value_risk_cell_name(0), "High value / high risk: retention priority");
+  /* Segments x value-risk cells: the cross-table's sums are the cells' CLV at stake. */
+  const int32_t seg[10] = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+  int64_t xc[2 * 10];
+  double xs[2 * 10];
+  CHECK_OK(ctx, strata_lens_crosstab(ctx, seg, 2, cell, STRATA_VR_CELLS, clv, 10, xc, xs));
+  for (int k = 0; k < STRATA_VR_CELLS; k++) {
+    assert_int_equal(xc[k] + xc[10 + k], c.accounts[k]);
+    assert_true(xs[k] + xs[10 + k] == c.clv_total[k]);
+  }
+  assert_int_equal(xc[9] + xc[19], 0); /* no "other" column in use */
   assert_null(strata_value_risk_cell_name(9));
   /* Small bases: n = 1 -> round(0.2) = 0 top, round(0.5) = 1 (half up): middle. n = 3 -> 1
    * top, round(1.5) = 2 upper. */

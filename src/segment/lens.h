@@ -203,7 +203,7 @@ const char *strata_value_risk_cell_name(int cell);
  * NULL. cell[i] in 0..8 per customer (may be NULL); cells may be NULL. Sums run in row order. */
 strata_status strata_lens_value_risk(strata_ctx *ctx, const strata_value_risk_params *p,
                                      const double *clv, const double *p_alive,
-                                     const double *revenue, int64_t n, int8_t *cell,
+                                     const double *revenue, int64_t n, int32_t *cell,
                                      strata_value_risk_cells *cells);
 
 /* ======================================================================================

@@ -40,7 +40,7 @@ static int64_t share_count(double share, int64_t n) {
 
 strata_status strata_lens_value_risk(strata_ctx *ctx, const strata_value_risk_params *p,
                                      const double *clv, const double *p_alive,
-                                     const double *revenue, int64_t n, int8_t *cell,
+                                     const double *revenue, int64_t n, int32_t *cell,
                                      strata_value_risk_cells *cells) {
   strata_status st = STRATA_OK;
   STRATA_FAIL_IF(!p, ctx, STRATA_ERR_USAGE, "value x risk: NULL parameters");
@@ -95,7 +95,7 @@ strata_status strata_lens_value_risk(strata_ctx *ctx, const strata_value_risk_pa
     int tier = clv[i] >= top_min ? 0 : clv[i] >= upper_min ? 1 : 2;
     int band = p_alive[i] < p->risk_high_below ? 0 : p_alive[i] < p->risk_low_from ? 1 : 2;
     int c = tier * 3 + band;
-    if (cell) cell[i] = (int8_t)c;
+    if (cell) cell[i] = (int32_t)c;
     if (cells) {
       cells->accounts[c]++;
       cells->clv_total[c] += clv[i];
