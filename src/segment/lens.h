@@ -31,9 +31,11 @@
  * Binning, exactly as rfm 0.3.0 (R/utils.R bins(), bins_lower(), bins_upper(); the loops of
  * rfm_prep_bins() in R/rfm-table-transaction.R), for `bins` = B:
  *   p_j = j * (1 / B), j = 1 .. B-1         (R's seq(0, 1, length.out = B + 1), inner points)
- *   q_j = R's quantile(x, p_j), type 7:      h = 1 + (n - 1) p_j, lo = floor(h), hi = ceil(h),
- *         q = x(lo), and when h > lo and x(hi) != x(lo): q = (1 - (h - lo)) x(lo) + (h - lo) x(hi)
- *         (x(k) = k-th smallest, 1-based; same floating-point operations as R)
+ *   q_j = R's quantile(x, p_j, type = 7):    index = 1 + (n - 1) p_j, lo = floor(index),
+ *         hi = ceiling(index), h = index - lo; q = x(lo), and when h > 0 and x(hi) != x(lo):
+ *         q = (1 - h) x(lo) + h x(hi)   (x(k) = k-th smallest, 1-based; the same floating-point
+ *         operations as current R's quantile.default, whose x(hi) != x(lo) guard keeps tied
+ *         order statistics exact)
  *   b_j = q_j + 1                            (rfm adds 1 to every inner break)
  *   bin intervals [min, b_1), [b_1, b_2), ..., [b_{B-1}, max + 1): left-closed, right-open.
  * So bin(x) = 1 + #{j : b_j <= x}. Repeated breaks (many equal values) give empty bins, which
@@ -41,8 +43,9 @@
  * scores. frequency and monetary score = bin(x) (5 = most frequent / highest spend); recency
  * score = B + 1 - bin(x) (5 = fewest days since the last purchase). Hence for n = 1 or an
  * all-equal column every customer is in bin 1: R = B, F = 1, M = 1 (as rfm gives).
- * The "+ 1" is rfm's: with whole days and counts it makes b_j the first value above the
- * quantile; with money it moves the break one currency unit up. We keep it to match rfm.
+ * The "+ 1" is rfm's: with whole days and counts, x < q + 1 keeps every value up to q (up to
+ * floor(q) + 1 for a fractional q) in the lower bin; with money it moves the break one
+ * currency unit up. We keep it to match rfm.
  * Values must be finite with |x| < 2^53 (beyond that x + 1 == x and rfm's last interval
  * [b, max + 1) no longer holds max: rfm leaves those scores NA); NaN/Inf fail naming the row.
  * Cost: one LSD radix sort of the column's keys (O(n), 2 n 64-bit keys of scratch) per column.
@@ -146,7 +149,7 @@ strata_status strata_rfm_rules_default(strata_ctx *ctx, strata_rfm_rules **out);
  * '#' are skipped; a name may be wrapped in double quotes (then it may hold commas; "" is a
  * quote). Every other line needs 7 fields, a non-empty name shorter than STRATA_RFM_NAME_MAX
  * bytes, whole numbers with 1 <= lo <= hi <= 9. Errors (STRATA_ERR_DATA) name `source` and the
- * 1-based line: "rules.csv line 4: f_hi 7x is not a whole number". At least one rule. */
+ * 1-based line: "rules.csv line 4: f_hi '7x' is not a whole number". At least one rule. */
 strata_status strata_rfm_rules_parse(strata_ctx *ctx, const char *text, size_t len,
                                      const char *source, strata_rfm_rules **out);
 /* Reads and parses a rule file (STRATA_ERR_IO naming the path when it cannot be read). */
