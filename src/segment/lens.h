@@ -12,6 +12,13 @@
  * with its row), STRATA_ERR_IO for an unreadable rule file, STRATA_ERR_NOMEM / _BUDGET from
  * strata_alloc. On failure the outputs are unspecified. Thread safety: every function is
  * reentrant; distinct contexts may be used from distinct threads.
+ *
+ * Typical use in the pipeline: strata_lens_rfm_accumulate per block of /transactions, then
+ * strata_lens_rfm_recency (as_of = last day of the log + 1), strata_lens_rfm_score and
+ * strata_lens_rfm_grid (strata_rfm_rules_default, or strata_rfm_rules_read of a user's CSV);
+ * strata_lens_value_risk on /clv/{clv, p_alive}; strata_lens_growth_accumulate per block, then
+ * strata_lens_growth by /segments/label; strata_lens_crosstab of /segments/label against the
+ * RFM or value-risk cells, weighted by CLV or revenue.
  */
 #ifndef STRATA_SEGMENT_LENS_H
 #define STRATA_SEGMENT_LENS_H
