@@ -14,7 +14,7 @@ build_pkgs=(
 # Independent truth for tests (SciPy, fastcluster, scikit-learn, h5py) from Debian.
 test_pkgs=(
   python3 python3-numpy python3-scipy python3-h5py python3-sklearn python3-fastcluster
-  python3-venv python3-pip
+  python3-pandas python3-venv python3-pip
   chromium fonts-dejavu-core
 )
 
