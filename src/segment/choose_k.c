@@ -58,7 +58,7 @@ static strata_status recluster(strata_ctx *ctx, void *arg, const int64_t *rows,
                  "stability: a resample holds %lld distinct accounts, fewer than %lld segments",
                  (long long)m, (long long)k);
   STRATA_TRY(strata_space_subset(ctx, a->space, rows, m, &sub));
-  STRATA_TRY(strata_space_cluster(ctx, &sub, k, weight, seed, 1, 0, &fit));
+  STRATA_TRY(strata_space_cluster(ctx, &sub, k, weight, seed, 1, 1, &fit));
   memcpy(labels, fit.labels, (size_t)m * sizeof(int32_t));
 cleanup:
   strata_space_fit_release(&fit);
@@ -134,7 +134,7 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
   for (int64_t k = k_lo; k <= k_hi; k++) {
     /* Candidates are compared as plain fits; the chosen one is refitted with refinement
      * below (it only ever lowers the cost), one refined fit instead of one per candidate. */
-    int refine = params->k ? 1 : 0;
+    int refine = 1;
     STRATA_TRY(strata_space_cluster(ctx, kspace, k, NULL, params->seed, params->n_init, refine,
                                     &cand));
     const int64_t at = s->n_k++;

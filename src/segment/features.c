@@ -19,9 +19,13 @@ const char *const strata_value_column_names[STRATA_VALUE_COLUMNS] = {
     "frequency",    "recency", "tenure",       "monetary",     "p_alive",
     "expected_purchases", "clv", "btyd_recency", "transactions", "revenue",
     "revenue_prev", "revenue_curr", "expected_spend", "has_transactions"};
-/* By default the business dimensions of RFM/CLV join the account features: how often, how
- * recently, how much per purchase, and the discounted value. */
-const int strata_value_column_default[STRATA_VALUE_COLUMNS] = {1, 1, 0, 1, 0, 0, 1,
+/* By default the customer's behaviour joins the account features: how often (repeat
+ * purchases) and how much per purchase. Recency and CLV stay out of the distance and in the
+ * profiles, names and lenses: recency measures when the log ends as much as the customer,
+ * and CLV is the models' function of frequency, recency, age and spend, so it would count
+ * the same behaviour again, with the heaviest tail of all (on generated bases with known
+ * segments, adding either took the agreement with the truth from ARI 0.96 to 0.55). */
+const int strata_value_column_default[STRATA_VALUE_COLUMNS] = {1, 0, 0, 1, 0, 0, 0,
                                                                0, 0, 0, 0, 0, 0, 0};
 
 double strata_clv_value(const strata_clv_result *r, int64_t c, int v) {

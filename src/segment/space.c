@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/rng.h"
 #include "kmeans/kproto.h"
 #include "segment/space.h"
 
@@ -68,6 +69,67 @@ cleanup:
   return st;
 }
 
+/* Rows of the k-means start of a mixed fit (space.h): its refined k-means on the embedding of
+ * this many seeded rows costs about what one k-prototypes pass over a million rows does. */
+#define SPACE_START_ROWS 100000
+enum { SPACE_STREAM_START = 305 };
+
+/* A start for k-prototypes from the k-means engine: k-means with refinement jumps (which
+ * escape the poor local optima a single seeded k-prototypes run falls into) on the Euclidean
+ * embedding of a seeded sample; the numeric part of each centre is a prototype's numbers,
+ * the largest one-hot share of each nominal column its mode (the lowest code on a tie). */
+static strata_status mixed_start(strata_ctx *ctx, const strata_space *s, int64_t k,
+                                 uint64_t seed, int n_init, double *centers, int32_t *modes) {
+  strata_status st = STRATA_OK;
+  int64_t *rows = NULL;
+  double *embedded = NULL;
+  strata_space sample;
+  memset(&sample, 0, sizeof sample);
+  strata_kmeans *km = NULL;
+  const int64_t n = s->n, dz = s->dz, dc = s->dc;
+  int64_t m = n;
+  if (n > SPACE_START_ROWS) {
+    STRATA_TRY(strata_alloc(ctx, (size_t)SPACE_START_ROWS, sizeof(int64_t), "start rows",
+                            (void **)&rows));
+    m = 0;
+    const double keep = (double)SPACE_START_ROWS / (double)n;
+    for (int64_t i = 0; i < n && m < SPACE_START_ROWS; i++)
+      if ((double)(strata_rng_hash(seed, SPACE_STREAM_START, (uint64_t)i) >> 11) * 0x1.0p-53 < keep)
+        rows[m++] = i;
+  }
+  if (m < k) m = n; /* a sample too small for k: start from every row */
+  STRATA_TRY(strata_space_subset(ctx, s, m == n ? NULL : rows, m, &sample));
+  int64_t de = 0;
+  STRATA_TRY(strata_space_embed(ctx, &sample, &embedded, &de));
+  strata_kmeans_params p;
+  strata_kmeans_params_init(&p);
+  p.k = k;
+  p.seed = seed;
+  p.n_init = n_init;
+  p.refine = 1;
+  strata_matrix em = {embedded, m, de, de, STRATA_F64};
+  STRATA_TRY(strata_kmeans_fit(ctx, &em, &p, &km));
+  const double *c = strata_kmeans_centers(km);
+  for (int64_t j = 0; j < k; j++) {
+    const double *cj = c + j * de;
+    if (dz > 0) memcpy(centers + j * dz, cj, (size_t)dz * sizeof(double));
+    int64_t at = dz;
+    for (int64_t q = 0; q < dc; q++) {
+      int32_t best = 0;
+      for (int32_t v = 1; v < s->levels[q]; v++)
+        if (cj[at + v] > cj[at + best]) best = v;
+      modes[j * dc + q] = best;
+      at += s->levels[q];
+    }
+  }
+cleanup:
+  strata_kmeans_free(km);
+  strata_space_release(&sample);
+  strata_free(rows);
+  strata_free(embedded);
+  return st;
+}
+
 static strata_mixed mixed_view(const strata_space *s) {
   return (strata_mixed){s->z, s->dz, s->codes, s->dc, s->levels, s->n, s->dz, s->dc};
 }
@@ -112,6 +174,15 @@ strata_status strata_space_cluster(strata_ctx *ctx, const strata_space *s, int64
     p.n_init = n_init;
     p.weights = weights;
     p.max_iter = 300;
+    if (refine && weights == NULL) {
+      /* refine: start from the k-means engine's refined fit (mixed_start), into out's
+       * arrays, which the fit then overwrites with its own prototypes */
+      STRATA_TRY(mixed_start(ctx, s, k, seed, n_init, out->centers,
+                             out->modes));
+      p.init_numeric = dz > 0 ? out->centers : NULL;
+      p.init_codes = out->modes;
+      p.n_init = 1;
+    }
     strata_mixed x = mixed_view(s);
     STRATA_TRY(strata_kproto_fit(ctx, &x, &p, &kp));
     if (dz > 0) memcpy(out->centers, strata_kproto_centers(kp), (size_t)(k * dz) * sizeof(double));
