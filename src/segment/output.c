@@ -154,6 +154,144 @@ cleanup:
   return st;
 }
 
+/* A growth group as a table row. */
+static void growth_row(const strata_growth_group *g, double *r) {
+  const double v[] = {(double)g->accounts,    g->prev_total,         g->curr_total,
+                      g->new_revenue,         g->retained_revenue,   g->expanded_revenue,
+                      g->contracted_revenue,  g->lost_revenue,       (double)g->n_new,
+                      (double)g->n_retained,  (double)g->n_lost,     g->growth_rate,
+                      g->account_retention,   g->gross_revenue_retention,
+                      g->net_revenue_retention};
+  memcpy(r, v, sizeof v);
+}
+#define GROWTH_COLS 15
+
+/* The lenses: /segments/rfm (scores, cells, rules, breaks), /segments/value_risk,
+ * /segments/growth and the cross-tables of segments against both grids. */
+static strata_status write_lenses(strata_ctx *ctx, strata_h5_writer *w,
+                                  const strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  const strata_lenses *l = s->lenses;
+  const int64_t n = s->n, k = s->k, cells = l->rules->n_cells;
+  int32_t *scores = NULL;
+  double *table = NULL;
+  const char **names = NULL;
+  int64_t dn[1] = {n};
+  STRATA_TRY(strata_alloc(ctx, (size_t)(n * 3 > 0 ? n * 3 : 1), sizeof(int32_t), "RFM scores",
+                          (void **)&scores));
+  for (int64_t i = 0; i < n; i++) {
+    scores[i] = l->r[i];
+    scores[n + i] = l->f[i];
+    scores[2 * n + i] = l->m[i];
+  }
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/r_score", STRATA_I32, 1, dn, scores));
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/f_score", STRATA_I32, 1, dn, scores + n));
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/m_score", STRATA_I32, 1, dn, scores + 2 * n));
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/cell", STRATA_I32, 1, dn, l->rfm_cell));
+  STRATA_TRY(strata_h5_write_attr_string(
+      ctx, w, "/segments/rfm", "definition",
+      "R package rfm 0.3.0: recency = days from the last purchase to the day after the log "
+      "ends, frequency = transactions, monetary = total revenue; scores 1-5 by rfm's quantile "
+      "breaks (5 = most recent, frequent, highest spend); cell = the first rule of the table "
+      "that matches (-1 Others, -2 no transaction)"));
+  names = calloc((size_t)(cells + 2 > 10 ? cells + 2 : 10), sizeof *names);
+  STRATA_FAIL_IF(names == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  for (int64_t c = 0; c < cells; c++) names[c] = l->rules->cell_name[c];
+  names[cells] = "Others";
+  names[cells + 1] = "No purchase";
+  STRATA_TRY(strata_h5_write_strings(ctx, w, "/segments/rfm/cell_name", cells + 1, names));
+  int64_t dc[1] = {cells + 1};
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/cell_accounts", STRATA_I64, 1, dc,
+                             l->rfm_counts));
+  int64_t db[2] = {3, STRATA_RFM_BINS - 1};
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/breaks", STRATA_F64, 2, db, l->breaks));
+  {
+    const int64_t nr = l->rules->n_rules;
+    const char *cols[6] = {"r_lo", "r_hi", "f_lo", "f_hi", "m_lo", "m_hi"};
+    double *rt = calloc((size_t)(nr * 6), sizeof *rt);
+    const char **rn = calloc((size_t)nr, sizeof *rn);
+    if (rt == NULL || rn == NULL) {
+      free(rt);
+      free(rn);
+      STRATA_FAIL_IF(1, ctx, STRATA_ERR_NOMEM, "out of memory");
+    }
+    for (int64_t q = 0; q < nr; q++) {
+      const strata_rfm_rule *r = &l->rules->rule[q];
+      for (int a = 0; a < 3; a++) {
+        rt[q * 6 + 2 * a] = r->lo[a];
+        rt[q * 6 + 2 * a + 1] = r->hi[a];
+      }
+      rn[q] = r->name;
+    }
+    st = strata_h5_write_table(ctx, w, "/segments/rfm/rules", nr, 6, cols, rt);
+    if (st == STRATA_OK) st = strata_h5_write_strings(ctx, w, "/segments/rfm/rule_name", nr, rn);
+    free(rt);
+    free(rn);
+    if (st != STRATA_OK) goto cleanup;
+  }
+  int64_t dx[2] = {k, cells + 2};
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/segment_accounts", STRATA_I64, 2, dx, l->x_rfm));
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/rfm/segment_clv", STRATA_F64, 2, dx, l->x_rfm_clv));
+
+  /* value x risk */
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/value_risk/cell", STRATA_I32, 1, dn, l->vr_cell));
+  for (int c = 0; c < STRATA_VR_CELLS; c++) names[c] = strata_value_risk_cell_name(c);
+  names[STRATA_VR_CELLS] = "No purchase";
+  STRATA_TRY(strata_h5_write_strings(ctx, w, "/segments/value_risk/cell_name", STRATA_VR_CELLS,
+                                     names));
+  {
+    double rows[STRATA_VR_CELLS * 4];
+    for (int c = 0; c < STRATA_VR_CELLS; c++) {
+      rows[c * 4] = (double)l->vr.accounts[c];
+      rows[c * 4 + 1] = l->vr.clv_total[c];
+      rows[c * 4 + 2] = l->vr.p_alive_mean[c];
+      rows[c * 4 + 3] = l->vr.revenue_total[c];
+    }
+    const char *cols[4] = {"accounts", "clv_at_stake", "p_alive_mean", "revenue_to_date"};
+    STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/value_risk/cells", STRATA_VR_CELLS, 4,
+                                     cols, rows));
+  }
+  STRATA_TRY(strata_h5_write_attr_string(
+      ctx, w, "/segments/value_risk", "definition",
+      "cell = 3 x CLV tier (0: top 20 %, 1: next 30 %, 2: rest, by CLV rank; ties join the "
+      "higher tier) + P(alive) band (0: high risk < 0.5, 1: medium, 2: low risk >= 0.8); "
+      "-2: no transaction"));
+  int64_t dv[2] = {k, STRATA_VR_CELLS + 1};
+  STRATA_TRY(
+      strata_h5_write(ctx, w, "/segments/value_risk/segment_accounts", STRATA_I64, 2, dv, l->x_vr));
+  STRATA_TRY(
+      strata_h5_write(ctx, w, "/segments/value_risk/segment_clv", STRATA_F64, 2, dv, l->x_vr_clv));
+
+  /* growth: a row per segment, then the base */
+  {
+    const char *cols[GROWTH_COLS] = {"accounts",         "revenue_prev",     "revenue_curr",
+                                     "new",              "retained",         "expanded",
+                                     "contracted",       "lost",             "new_accounts",
+                                     "retained_accounts", "lost_accounts",   "growth_rate",
+                                     "account_retention", "gross_revenue_retention",
+                                     "net_revenue_retention"};
+    STRATA_TRY(strata_alloc(ctx, (size_t)((k + 1) * GROWTH_COLS), sizeof(double), "growth",
+                            (void **)&table));
+    for (int64_t j = 0; j < k; j++) growth_row(&l->growth[j], table + j * GROWTH_COLS);
+    growth_row(&l->growth_total, table + k * GROWTH_COLS);
+    STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/growth", k + 1, GROWTH_COLS, cols, table));
+    int64_t days = l->growth_days;
+    STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/segments/growth", "window_days", &days, 1));
+    STRATA_TRY(strata_h5_write_attr_string(
+        ctx, w, "/segments/growth", "definition",
+        "revenue of the window_days up to the as-of date (the log's last day) against the "
+        "window_days before; a row per segment, the last row the whole base; new = current "
+        "revenue of accounts without previous revenue, lost = previous revenue of accounts "
+        "without current revenue, retained = min(previous, current), expanded / contracted = "
+        "the rest of a change"));
+  }
+cleanup:
+  strata_free(scores);
+  strata_free(table);
+  free(names);
+  return st;
+}
+
 strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
                                    const strata_segmentation *s, const strata_segment_params *p) {
   strata_status st = STRATA_OK;
@@ -207,6 +345,7 @@ strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
                                            "SciPy linkage layout"));
   }
   if (s->clv) STRATA_TRY(strata_clv_result_write(ctx, w, s->clv));
+  if (s->lenses) STRATA_TRY(write_lenses(ctx, w, s));
 
   /* Everything `strata score` needs, and the training shares for drift checks. */
   STRATA_TRY(strata_transform_write(ctx, w, "/model/transform", s->transform));

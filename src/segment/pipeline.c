@@ -61,6 +61,8 @@ void strata_segmentation_free(strata_segmentation *s) {
   strata_profile_free(s->profile);
   strata_clv_result_free(s->clv);
   strata_stability_free(s->stability);
+  strata_lenses_free(s->lenses);
+  strata_free(s->values);
   free(s->linkage);
   free(s->projection);
   free(s->projection_label);
@@ -412,11 +414,22 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   STRATA_TRY(profile_and_name(ctx, &table, raw, dn, &space, s));
   strata_phase_add(ctx, "profile", strata_now() - t0);
   STRATA_TRY(final_stability(ctx, &space, params, s));
+  if (table.values) {
+    strata_rfm_rules *rules = NULL;
+    t0 = strata_now();
+    if (params->rfm_rules) STRATA_TRY(strata_rfm_rules_read(ctx, params->rfm_rules, &rules));
+    st = strata_lenses_run(ctx, n, s->k, s->labels, table.values, rules, &s->lenses);
+    strata_rfm_rules_free(rules);
+    if (st != STRATA_OK) goto cleanup;
+    strata_phase_add(ctx, "lenses", strata_now() - t0);
+  }
   t0 = strata_now();
   STRATA_TRY(projection(ctx, &space, params, s));
   strata_phase_add(ctx, "projection", strata_now() - t0);
   s->clv = table.clv;
   table.clv = NULL;
+  s->values = table.values;
+  table.values = NULL;
   *out = s;
   s = NULL;
 cleanup:

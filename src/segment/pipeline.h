@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "clv/run.h"
+#include "segment/lens_stage.h"
 #include "segment/segment.h"
 #include "segment/space.h"
 #include "segment/stability.h"
@@ -43,6 +44,7 @@ typedef struct strata_segment_params {
   int n_init;                     /* default 3 */
   uint64_t seed;                  /* default 0 */
   int64_t sample;                 /* rows of the report's 2-D projection (default 4000) */
+  const char *rfm_rules;          /* CSV of the named RFM grid's rules; NULL: rfm's default */
   strata_clv_run_params clv;      /* CLV models and horizons */
 } strata_segment_params;
 
@@ -66,6 +68,8 @@ typedef struct strata_segmentation {
   int from_log; /* 1: the accounts are the customers of a transaction log alone */
   strata_profile *profile; /* in the features' original units */
   strata_clv_result *clv;  /* NULL without transactions */
+  strata_lenses *lenses;   /* RFM grid, value x risk, growth; NULL without transactions */
+  double *values;          /* n x STRATA_VALUE_COLUMNS joined value table; NULL without */
   int64_t accounts_without_transactions, customers_without_account;
   const char *transactions;    /* "streamed", "whole" or "none" (features.h) */
   char transactions_note[256]; /* why the log was read whole ("" otherwise) */
