@@ -108,6 +108,32 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
     cJSON_AddNumberToObject(o, "rows", (double)s->stability_rows);
     cJSON_AddNumberToObject(o, "ari_mean", s->stability->ari_mean);
   }
+  if (s->lenses) {
+    const strata_lenses *l = s->lenses;
+    cJSON *lens = cJSON_AddObjectToObject(run->result, "lenses");
+    cJSON_AddNumberToObject(lens, "accounts_in_log", (double)l->in_log);
+    cJSON *rfm = cJSON_AddArrayToObject(lens, "rfm_cells");
+    for (int64_t c = 0; c <= l->rules->n_cells; c++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", c < l->rules->n_cells ? l->rules->cell_name[c] : "Others");
+      cJSON_AddNumberToObject(o, "accounts", (double)l->rfm_counts[c]);
+      cJSON_AddItemToArray(rfm, o);
+    }
+    cJSON *vr = cJSON_AddArrayToObject(lens, "value_risk");
+    for (int c = 0; c < STRATA_VR_CELLS; c++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", strata_value_risk_cell_name(c));
+      cJSON_AddNumberToObject(o, "accounts", (double)l->vr.accounts[c]);
+      cJSON_AddNumberToObject(o, "clv_at_stake", l->vr.clv_total[c]);
+      cJSON_AddItemToArray(vr, o);
+    }
+    const strata_growth_group *g = &l->growth_total;
+    cJSON *gr = cJSON_AddObjectToObject(lens, "growth");
+    cJSON_AddNumberToObject(gr, "window_days", l->growth_days);
+    cJSON_AddNumberToObject(gr, "revenue_prev", g->prev_total);
+    cJSON_AddNumberToObject(gr, "revenue_curr", g->curr_total);
+    if (isfinite(g->growth_rate)) cJSON_AddNumberToObject(gr, "growth_rate", g->growth_rate);
+  }
   cJSON *segs = cJSON_AddArrayToObject(run->result, "segments");
   for (int64_t j = 0; j < p->k; j++) {
     cJSON *o = cJSON_CreateObject();
@@ -130,6 +156,18 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
     if (s->stability) {
       cJSON_AddNumberToObject(o, "stability_jaccard", s->stability->jaccard_mean[j]);
       cJSON_AddStringToObject(o, "stability", strata_stability_reading(s->stability->jaccard_mean[j]));
+    }
+    if (s->lenses) {
+      const strata_growth_group *g = &s->lenses->growth[j];
+      cJSON *gr = cJSON_AddObjectToObject(o, "growth");
+      cJSON_AddNumberToObject(gr, "revenue_prev", g->prev_total);
+      cJSON_AddNumberToObject(gr, "revenue_curr", g->curr_total);
+      cJSON_AddNumberToObject(gr, "new", g->new_revenue);
+      cJSON_AddNumberToObject(gr, "retained", g->retained_revenue);
+      cJSON_AddNumberToObject(gr, "expanded", g->expanded_revenue);
+      cJSON_AddNumberToObject(gr, "contracted", g->contracted_revenue);
+      cJSON_AddNumberToObject(gr, "lost", g->lost_revenue);
+      if (isfinite(g->growth_rate)) cJSON_AddNumberToObject(gr, "growth_rate", g->growth_rate);
     }
     cJSON *means = cJSON_AddObjectToObject(o, "feature_means");
     for (int64_t f = 0; f < p->d; f++)
@@ -180,6 +218,10 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
        "weight of one nominal mismatch against the scaled numeric distance (default: Huang's "
        "rule, the mean sd of the scaled numeric features)",
        0, 0, 1e6, 0},
+      {"rfm-rules", 0, CLI_STRING, &p.rfm_rules, "FILE.csv",
+       "rules of the named RFM grid, rows segment,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi (default: the R "
+       "package rfm's documented table, datasets/rfm_rules.csv)",
+       0, 0, 0, 0},
       {"stability-resamples", 0, CLI_INT, &resamples, "B",
        "bootstrap resamples of the stability check per candidate k and for the result "
        "(default 20; 0 turns it off)",
