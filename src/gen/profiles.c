@@ -2,14 +2,15 @@
  *
  * Prototype order matters: `--segments K` keeps the first K, so the first three make a
  * sensible base on their own, and each next one adds the group a marketer would ask about
- * next. Level weights are relative (normalised when the model is built) and all positive:
- * every segment can show every level, as real segments do. */
+ * next. The prototype tables are kept out of clang-format: one prototype per paragraph reads
+ * as the table it is. Level weights are relative (normalised when the model is built) and all
+ * positive: every segment can show every level, as real segments do. */
 #include <stddef.h>
 
 #include "gen/profiles.h"
 #include "strata.h"
 
-const char *const strata_gen_behaviour_names[STRATA_GEN_BEHAVIOUR] = {"r", "alpha", "a", "b",
+const char *const strata_gen_behaviour_names[STRATA_GEN_BEHAVIOUR] = {"r", "alpha", "a",    "b",
                                                                       "p", "q",     "gamma"};
 
 static const char *const regions[6] = {"north", "south", "east", "west", "central", "coast"};
@@ -35,6 +36,7 @@ static const gen_column b2c_columns[] = {
 
 /* behaviour: r, alpha (days between purchases ~ alpha / r), a, b (dropout a / (a + b)),
  * p, q, gamma (mean spend p gamma / (q - 1)). */
+/* clang-format off */
 static const gen_prototype b2c_prototypes[] = {
     {"everyday regulars", 0.26, {1.0, 40.0, 0.8, 8.0, 6.0, 4.0, 20.0},
      {[C_TENURE] = 30, [C_SESSIONS] = 6, [C_DISCOUNT] = 0.15, [C_TICKETS] = 1.0},
@@ -85,14 +87,15 @@ static const gen_prototype b2c_prototypes[] = {
       [C_CHANNEL] = {0.17, 0.37, 0.033, 10, 0.68},
       [C_TIER] = {10, 0.42, 0.028, 0.0035, 0.00089}}},
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------ B2B */
 
 enum { B_INDUSTRY, B_SIZE, B_REGION, B_EMPLOYEES, B_TICKETS, B_TENURE, B_SESSIONS, B_DISCOUNT };
 
 static const char *const industries[10] = {
-    "retail",     "manufacturing", "professional services", "technology", "healthcare",
-    "finance",    "construction",  "hospitality",           "logistics",  "public sector"};
+    "retail",  "manufacturing", "professional services", "technology", "healthcare",
+    "finance", "construction",  "hospitality",           "logistics",  "public sector"};
 static const char *const size_bands[5] = {"1-9", "10-49", "50-249", "250-999", "1000+"};
 static const double size_band_lo[5] = {1, 10, 50, 250, 1000};
 
@@ -107,6 +110,7 @@ static const gen_column b2b_columns[] = {
     [B_DISCOUNT] = {"discount_share", GEN_BETA, 30.0, 0, NULL, 0, NULL},
 };
 
+/* clang-format off */
 static const gen_prototype b2b_prototypes[] = {
     {"established small businesses", 0.26, {1.0, 30.0, 0.7, 9.0, 6.0, 4.0, 60.0},
      {[B_EMPLOYEES] = 12, [B_TICKETS] = 1.0, [B_TENURE] = 36, [B_SESSIONS] = 6,
@@ -149,6 +153,7 @@ static const gen_prototype b2b_prototypes[] = {
      {[B_INDUSTRY] = {0.3, 0.3, 2.5, 10, 0.3, 1.2, 0.3, 0.3, 0.3, 0.3},
       [B_REGION] = {0.9, 0.9, 0.9, 0.9, 10, 0.9}}},
 };
+/* clang-format on */
 
 static const gen_profile profiles[] = {
     {"b2c", (int)(sizeof b2c_columns / sizeof b2c_columns[0]), b2c_columns,
