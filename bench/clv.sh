@@ -9,7 +9,7 @@ N=${N:-1000000}
 LT_N=${LT_N:-50000}
 bench_header "clv: $N customers" 'import numpy, scipy, pandas; from importlib.metadata import version as v; print("numpy", numpy.__version__, "scipy", scipy.__version__, "pandas", pandas.__version__, "lifetimes", v("lifetimes"))'
 data="$DATA/clv-$N.h5"
-[ -f "$data" ] || "$STRATA" gen --customers "$N" --seed 7 --out "$data" --quiet
+[ -f "$data" ] || "$STRATA" gen --customers "$N" --seed 7 --behaviour shared --out "$data" --quiet
 m=$("$PY" -c "import h5py; print(h5py.File('$data')['transactions/day'].shape[0])")
 echo "data:      $N customers, $m transactions (strata gen --seed 7)"
 best=""

@@ -4,8 +4,8 @@
 . "$(dirname "$0")/common.sh"
 N=${N:-1000000}
 bench_header "gen: $N customers" 'import numpy, h5py; print("numpy", numpy.__version__, "h5py", h5py.__version__)'
-s1=$(best_of 3 "$STRATA" gen --customers "$N" --seed 1 --out "$DATA/gen-strata.h5" --force --threads 1)
-s2=$(best_of 3 "$STRATA" gen --customers "$N" --seed 1 --out "$DATA/gen-strata.h5" --force --threads "$THREADS")
+s1=$(best_of 3 "$STRATA" gen --customers "$N" --seed 1 --behaviour shared --out "$DATA/gen-strata.h5" --force --threads 1)
+s2=$(best_of 3 "$STRATA" gen --customers "$N" --seed 1 --behaviour shared --out "$DATA/gen-strata.h5" --force --threads "$THREADS")
 m=$("$STRATA" info "$DATA/gen-strata.h5" --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print([o for o in d["results"]["objects"] if o["path"]=="/transactions/day"][0]["shape"][0])')
 rm -f "$DATA/gen-numpy.h5"
 peer=$(best_of 3 "$PY" "$BENCH_DIR/peers/gen_numpy.py" "$N" 1 "$DATA/gen-numpy.h5")

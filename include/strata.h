@@ -621,7 +621,7 @@ typedef struct strata_gen_params {
   int segments;             /* latent segments, 1..8 */
   int profile;              /* STRATA_GEN_B2C or STRATA_GEN_B2B */
   int behaviour;            /* STRATA_GEN_BEHAVIOUR_SEGMENT or STRATA_GEN_BEHAVIOUR_SHARED */
-  double separation;        /* 0..4; 0 = segments indistinguishable, 1 = the prototypes */
+  double separation;        /* 0..3; 0 = segments indistinguishable, 1 = the prototypes */
   double r, alpha;          /* shared behaviour: BG/NBD purchase rate (alpha in days) */
   double a, b;              /* shared behaviour: BG/NBD dropout heterogeneity */
   double p_spend, q, gamma; /* shared behaviour: Gamma-Gamma spend */

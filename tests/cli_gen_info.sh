@@ -11,6 +11,16 @@ expect_in "$OUT" "strata 0." "strata --version"
 expect_exit 0 -- "$STRATA" gen --help
 expect_in "$OUT" "--customers N" "strata gen --help"
 expect_in "$OUT" "--threads N" "strata gen --help"
+expect_in "$OUT" "--profile P" "strata gen --help"
+expect_in "$OUT" "--separation S" "strata gen --help"
+expect_in "$OUT" "--behaviour B" "strata gen --help"
+# Required flags have no default to state, and a default is stated once.
+CHECKS=$((CHECKS + 1))
+if echo "$OUT" | grep -E -- '--(customers|seed|out) ' | grep -q default; then
+  fail "gen --help states a default for a required flag: $(echo "$OUT" | grep -E -- '--(customers|seed) ')"
+fi
+CHECKS=$((CHECKS + 1))
+if echo "$OUT" | grep -E 'default.*default'; then fail "gen --help states a default twice"; fi
 expect_exit 2 -- "$STRATA"
 expect_exit 2 -- "$STRATA" frobnicate
 expect_in "$ERR" "unknown command 'frobnicate'"
@@ -25,11 +35,22 @@ expect_exit 2 -- "$STRATA" gen --customers 10 --seed 1 --out "$TMP/x.h5" --bogus
 expect_in "$ERR" "unknown option '--bogus'"
 expect_exit 2 -- "$STRATA" gen --customers 10 --seed 1 --out "$TMP/x.h5" --memory lots
 expect_in "$ERR" "--memory"
+expect_exit 2 -- "$STRATA" gen --customers 10 --seed 1 --out "$TMP/x.h5" --profile b2x
+expect_in "$ERR" "--profile must be b2c or b2b"
+expect_exit 2 -- "$STRATA" gen --customers 10 --seed 1 --out "$TMP/x.h5" --behaviour mixed
+expect_in "$ERR" "--behaviour must be segment or shared"
+expect_exit 2 -- "$STRATA" gen --customers 10 --seed 1 --out "$TMP/x.h5" --alpha 30
+expect_in "$ERR" "--alpha sets the shared population: add --behaviour shared"
+expect_exit 2 -- "$STRATA" gen --customers 10 --seed 1 --out "$TMP/x.h5" --separation 5
+expect_in "$ERR" "--separation"
+expect_exit 2 -- "$STRATA" gen --customers 10 --seed 1 --out "$TMP/x.h5" --profile b2b --segments 9
+expect_in "$ERR" "--segments"
 expect_no_file "$TMP/x.h5"
 
 # A good run, in text and in JSON.
 expect_exit 0 -- "$STRATA" gen --customers 500 --seed 3 --out "$TMP/base.h5"
 expect_in "$OUT" "500 customers"
+expect_in "$OUT" "Bayes-optimal accuracy"
 expect_exit 0 -- "$STRATA" gen --customers 500 --seed 3 --out "$TMP/base2.h5" --json --threads 1
 expect_in "$OUT" '"ok":true'
 expect_in "$OUT" '"customers":500'
@@ -73,11 +94,23 @@ expect_in "$OUT" '"exit_code":4'
 # info: what the file holds.
 expect_exit 0 -- "$STRATA" info "$TMP/base.h5"
 expect_in "$OUT" "/accounts/features"
-expect_in "$OUT" "float64   [100 x 6]"
+expect_in "$OUT" "float64   [100 x 8]"
+expect_in "$OUT" "@categorical = age_band,region,channel,loyalty_tier"
+expect_in "$OUT" "/accounts/levels/loyalty_tier"
+expect_in "$OUT" "/truth/segment_behaviour"
+expect_in "$OUT" "@bayes_accuracy = "
+expect_in "$OUT" "@behaviour = segment"
 expect_in "$OUT" "/transactions/day"
 expect_in "$OUT" "@strata_version"
 expect_in "$OUT" "@command_line"
+CHECKS=$((CHECKS + 1))
+if echo "$OUT" | grep -q "@r = "; then fail "per-segment behaviour must not state a single r"; fi
+expect_exit 0 -- "$STRATA" gen --customers 100 --seed 9 --out "$TMP/shared.h5" --behaviour shared --profile b2b
+expect_exit 0 -- "$STRATA" info "$TMP/shared.h5"
 expect_in "$OUT" "@r = 0.9"
+expect_in "$OUT" "@behaviour = shared"
+expect_in "$OUT" "@profile = b2b"
+expect_in "$OUT" "@categorical = industry,size_band,region"
 expect_exit 0 -- "$STRATA" info "$TMP/base.h5" --json
 expect_in "$OUT" '"path":"/truth/segment"'
 # info on bad files: missing (4), not HDF5 (3), no file argument (2).

@@ -15,7 +15,8 @@ h5py, np = need("h5py", "numpy")
 
 
 base = os.path.join(tmp, "base.h5")
-subprocess.run([strata, "gen", "--customers", "3000", "--seed", "5", "--out", base, "--quiet"],
+subprocess.run([strata, "gen", "--customers", "3000", "--seed", "5", "--behaviour", "shared",
+                "--out", base, "--quiet"],
                check=True)
 with h5py.File(base, "r") as f:
     check(f["accounts/id"].dtype == np.int64, "accounts/id is int64")

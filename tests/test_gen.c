@@ -361,8 +361,44 @@ static void test_bad_parameters_write_nothing(void **state) {
   strata_ctx_free(ctx);
 }
 
+/* The tables the truth comes from: weights summing to 1 (so --segments 8 is the table itself),
+ * every level possible in every segment (a zero would make a level impossible and its log
+ * -inf), q > 1 (finite mean spend) and a != 1 (BG/NBD's E[X(t)] divides by a - 1). */
+static void test_profiles_are_well_formed(void **state) {
+  (void)state;
+  for (int which = STRATA_GEN_B2C; which <= STRATA_GEN_B2B; which++) {
+    const gen_profile *pr = strata_gen_profile_get(which);
+    assert_non_null(pr);
+    assert_int_equal(pr->prototypes, STRATA_GEN_MAX_SEGMENTS);
+    assert_true(pr->columns <= STRATA_GEN_MAX_COLUMNS);
+    double wsum = 0;
+    for (int k = 0; k < pr->prototypes; k++) {
+      const gen_prototype *g = &pr->prototype[k];
+      wsum += g->weight;
+      for (int j = 0; j < STRATA_GEN_BEHAVIOUR; j++) assert_true(g->behaviour[j] > 0);
+      assert_true(g->behaviour[5] > 1.0);
+      assert_true(fabs(g->behaviour[2] - 1.0) > 0.05);
+      for (int j = 0; j < pr->columns; j++) {
+        const gen_column *c = &pr->column[j];
+        if (c->kind == GEN_CATEGORICAL) {
+          assert_true(c->levels >= 2 && c->levels <= STRATA_GEN_MAX_LEVELS);
+          for (int l = 0; l < c->levels; l++) assert_true(g->level_weight[j][l] > 0);
+        } else if (c->kind == GEN_BAND) {
+          assert_int_equal(pr->column[c->source].kind, GEN_LOGNORMAL);
+        } else {
+          assert_true(g->centre[j] > 0);
+          if (c->kind == GEN_BETA) assert_true(g->centre[j] < 1);
+        }
+      }
+    }
+    assert_true(fabs(wsum - 1.0) < 1e-12);
+  }
+  assert_null(strata_gen_profile_get(2));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_profiles_are_well_formed),
       cmocka_unit_test(test_bad_parameters_write_nothing),
       cmocka_unit_test(test_same_seed_same_bytes_for_any_thread_count),
       cmocka_unit_test(test_moments_match_generating_parameters),

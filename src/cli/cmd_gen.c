@@ -16,26 +16,23 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
       {"seed", 's', CLI_UINT64, &seed, "S", "random seed", 1, 0, 0, 0},
       {"out", 'o', CLI_STRING, &out, "FILE", "output HDF5 file", 1, 0, 0, 0},
       {"profile", 0, CLI_STRING, &profile, "P",
-       "b2c (consumers: age band, channel, loyalty tier; default) or b2b (firms: industry, "
-       "size band, employees)",
-       0, 0, 0, 0},
+       "customer profile, b2c for consumers or b2b for firms (default b2c)", 0, 0, 0, 0},
       {"segments", 0, CLI_INT, &segments, "K",
        "latent segments, the profile's first K prototypes (1-8, default 5)", 0, 1, 8, 0},
       {"separation", 0, CLI_DOUBLE, &p.separation, "S",
-       "how distinct the segments are: 0 none, 1 the prototypes, up to 4 sharper (default 1)", 0,
-       0, 4, 0},
+       "distinctness of the segments: 0 none, 1 the prototypes, up to 3 (default 1)", 0, 0, 3, 0},
       {"behaviour", 0, CLI_STRING, &behaviour, "B",
-       "segment (each segment buys and spends its own way; default) or shared (one BG/NBD and "
-       "Gamma-Gamma population, the flags below)",
+       "purchases and spend: segment = each segment its own, shared = one population set by "
+       "the flags below (default segment)",
        0, 0, 0, 0},
-      {"r", 0, CLI_DOUBLE, &p.r, "R", "shared behaviour: BG/NBD purchase-rate shape r (default 0.9)",
-       0, 1e-6, 1e6, 0},
+      {"r", 0, CLI_DOUBLE, &p.r, "R",
+       "shared behaviour: BG/NBD purchase-rate shape r (default 0.9)", 0, 1e-6, 1e6, 0},
       {"alpha", 0, CLI_DOUBLE, &p.alpha, "A",
        "shared behaviour: BG/NBD purchase-rate scale alpha, in days (default 25)", 0, 1e-6, 1e9, 0},
       {"a", 0, CLI_DOUBLE, &p.a, "A", "shared behaviour: BG/NBD dropout Beta shape a (default 0.9)",
        0, 1e-6, 1e6, 0},
-      {"b", 0, CLI_DOUBLE, &p.b, "B", "shared behaviour: BG/NBD dropout Beta shape b (default 9)", 0,
-       1e-6, 1e6, 0},
+      {"b", 0, CLI_DOUBLE, &p.b, "B", "shared behaviour: BG/NBD dropout Beta shape b (default 9)",
+       0, 1e-6, 1e6, 0},
       {"spend-p", 0, CLI_DOUBLE, &p.p_spend, "P",
        "shared behaviour: Gamma-Gamma transaction shape p (default 6.25)", 0, 1e-6, 1e6, 0},
       {"spend-q", 0, CLI_DOUBLE, &p.q, "Q", "shared behaviour: Gamma-Gamma shape q (default 3.74)",
@@ -94,8 +91,8 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
     for (size_t s = 0; s < sizeof shared / sizeof shared[0]; s++)
       if (options[j].target == shared[s] && options[j].seen &&
           p.behaviour != STRATA_GEN_BEHAVIOUR_SHARED)
-      rc = cli_usage_error(&run, "--%s sets the shared population: add --behaviour shared",
-                           options[j].name);
+        rc = cli_usage_error(&run, "--%s sets the shared population: add --behaviour shared",
+                             options[j].name);
   if (rc < 0 && p.window_days < p.cohort_days)
     rc = cli_usage_error(&run, "--window-days (%d) must be at least --cohort-days (%d)",
                          p.window_days, p.cohort_days);

@@ -184,20 +184,23 @@ static strata_status check_params(strata_ctx *ctx, const strata_gen_params *p) {
                  (long long)p->customers);
   STRATA_FAIL_IF(p->profile != STRATA_GEN_B2C && p->profile != STRATA_GEN_B2B, ctx,
                  STRATA_ERR_USAGE, "--profile must be b2c or b2b (got code %d)", p->profile);
-  STRATA_FAIL_IF(p->behaviour != STRATA_GEN_BEHAVIOUR_SEGMENT &&
-                     p->behaviour != STRATA_GEN_BEHAVIOUR_SHARED,
-                 ctx, STRATA_ERR_USAGE, "--behaviour must be segment or shared (got code %d)",
-                 p->behaviour);
+  STRATA_FAIL_IF(
+      p->behaviour != STRATA_GEN_BEHAVIOUR_SEGMENT && p->behaviour != STRATA_GEN_BEHAVIOUR_SHARED,
+      ctx, STRATA_ERR_USAGE, "--behaviour must be segment or shared (got code %d)", p->behaviour);
   STRATA_FAIL_IF(p->segments < 1 || p->segments > STRATA_GEN_MAX_SEGMENTS, ctx, STRATA_ERR_USAGE,
                  "--segments must be between 1 and %d, got %d", STRATA_GEN_MAX_SEGMENTS,
                  p->segments);
-  STRATA_FAIL_IF(!(p->separation >= 0.0 && p->separation <= 4.0), ctx, STRATA_ERR_USAGE,
-                 "--separation must be between 0 and 4, got %g", p->separation);
+  STRATA_FAIL_IF(!(p->separation >= 0.0 && p->separation <= 3.0), ctx, STRATA_ERR_USAGE,
+                 "--separation must be between 0 and 3, got %g", p->separation);
   const struct {
     const char *name;
     double value;
-  } positive[] = {{"--r", p->r},       {"--alpha", p->alpha},         {"--a", p->a},
-                  {"--b", p->b},       {"--spend-p", p->p_spend},     {"--spend-q", p->q},
+  } positive[] = {{"--r", p->r},
+                  {"--alpha", p->alpha},
+                  {"--a", p->a},
+                  {"--b", p->b},
+                  {"--spend-p", p->p_spend},
+                  {"--spend-q", p->q},
                   {"--spend-gamma", p->gamma}};
   for (size_t j = 0; j < sizeof positive / sizeof positive[0]; j++)
     STRATA_FAIL_IF(!(positive[j].value > 0.0 && isfinite(positive[j].value)), ctx, STRATA_ERR_USAGE,
@@ -260,7 +263,8 @@ strata_status strata_gen_write(strata_ctx *ctx, const strata_gen_params *params,
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/accounts/features", STRATA_F64, 2, dims));
   STRATA_TRY(gen_truth_write_columns(ctx, w, &model));
   for (int j = 0; j < ACCOUNT_SETS; j++)
-    STRATA_TRY(strata_h5_create_dataset(ctx, w, account_sets[j].name, account_sets[j].type, 1, dims));
+    STRATA_TRY(
+        strata_h5_create_dataset(ctx, w, account_sets[j].name, account_sets[j].type, 1, dims));
   int64_t tdims[1] = {m};
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/transactions/customer_id", STRATA_I64, 1, tdims));
   STRATA_TRY(strata_h5_create_dataset(ctx, w, "/transactions/day", STRATA_I32, 1, tdims));

@@ -83,14 +83,14 @@ strata_status gen_model_build(strata_ctx *ctx, const strata_gen_params *p, gen_m
   }
 
   /* Behaviour: log-linear in every (positive) parameter, or the flags for everyone. */
-  const double shared[STRATA_GEN_BEHAVIOUR] = {p->r, p->alpha, p->a,    p->b,
-                                               p->p_spend, p->q, p->gamma};
+  const double shared[STRATA_GEN_BEHAVIOUR] = {p->r,       p->alpha, p->a,    p->b,
+                                               p->p_spend, p->q,     p->gamma};
   for (int j = 0; j < STRATA_GEN_BEHAVIOUR; j++) {
     double base = 0.0;
     for (int k = 0; k < K; k++) base += m->weight[k] * log(pr->prototype[k].behaviour[j]);
     for (int k = 0; k < K; k++) {
-      double v = m->shared ? shared[j]
-                           : exp((1.0 - S) * base + S * log(pr->prototype[k].behaviour[j]));
+      double v =
+          m->shared ? shared[j] : exp((1.0 - S) * base + S * log(pr->prototype[k].behaviour[j]));
       STRATA_FAIL_IF(!(v > 0.0 && v < DBL_MAX), ctx, STRATA_ERR_USAGE,
                      "--separation %g drives segment %d's %s to %g", S, k,
                      strata_gen_behaviour_names[j], v);
@@ -157,9 +157,7 @@ strata_status gen_model_build(strata_ctx *ctx, const strata_gen_params *p, gen_m
           m->c1[k][j] = log(mu / (s + mu));
           m->c2[k][j] = mu / s;
           break;
-        case GEN_LOGNORMAL: /* c0 = log median */
-          m->c0[k][j] = log(mu);
-          break;
+        case GEN_LOGNORMAL: /* c0 = log median */ m->c0[k][j] = log(mu); break;
         default: break;
       }
     }

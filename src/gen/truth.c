@@ -56,8 +56,7 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
   double behaviour[STRATA_GEN_MAX_SEGMENTS * STRATA_GEN_BEHAVIOUR];
   for (int k = 0; k < K; k++)
     memcpy(behaviour + k * STRATA_GEN_BEHAVIOUR, m->behaviour[k], sizeof m->behaviour[k]);
-  STRATA_TRY(
-      strata_h5_write(ctx, w, "/truth/segment_behaviour", STRATA_F64, 2, kdims, behaviour));
+  STRATA_TRY(strata_h5_write(ctx, w, "/truth/segment_behaviour", STRATA_F64, 2, kdims, behaviour));
   STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth/segment_behaviour", "columns",
                                          "r,alpha,a,b,p,q,gamma"));
 
@@ -72,8 +71,8 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
   STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth/segment_feature_means", "columns", list));
   /* The distributions' own parameters, so that a reader can evaluate every density (an
    * independent check of bayes_segment): family and shape per column, location per segment. */
-  static const char *const family[] = {"gamma",     "beta",        "negative_binomial",
-                                       "rounded_lognormal", "categorical", "band"};
+  static const char *const family[] = {
+      "gamma", "beta", "negative_binomial", "rounded_lognormal", "categorical", "band"};
   char families[512] = "";
   double shapes[STRATA_GEN_MAX_COLUMNS];
   for (int j = 0; j < d; j++) {
@@ -86,7 +85,8 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
   }
   STRATA_TRY(
       strata_h5_write(ctx, w, "/truth/segment_feature_centres", STRATA_F64, 2, mdims, means));
-  STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth/segment_feature_centres", "columns", list));
+  STRATA_TRY(
+      strata_h5_write_attr_string(ctx, w, "/truth/segment_feature_centres", "columns", list));
   STRATA_TRY(
       strata_h5_write_attr_string(ctx, w, "/truth/segment_feature_centres", "families", families));
   STRATA_TRY(
@@ -105,8 +105,8 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
 
   /* The single-population parameters are the truth only when every segment shares them. */
   if (m->shared) {
-    const double scalars[STRATA_GEN_BEHAVIOUR] = {p->r, p->alpha, p->a,    p->b,
-                                                  p->p_spend, p->q, p->gamma};
+    const double scalars[STRATA_GEN_BEHAVIOUR] = {p->r,       p->alpha, p->a,    p->b,
+                                                  p->p_spend, p->q,     p->gamma};
     for (int j = 0; j < STRATA_GEN_BEHAVIOUR; j++)
       STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/truth", strata_gen_behaviour_names[j],
                                              &scalars[j], 1));
@@ -126,8 +126,8 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
   /* What guessing the largest segment for everyone scores: bayes_accuracy's floor. */
   STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/truth", "largest_weight", &top, 1));
   STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth", "profile", pr->name));
-  STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth", "behaviour",
-                                         m->shared ? "shared" : "segment"));
+  STRATA_TRY(
+      strata_h5_write_attr_string(ctx, w, "/truth", "behaviour", m->shared ? "shared" : "segment"));
   STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/truth", "time_unit", "day"));
   STRATA_TRY(strata_h5_write_attr_string(
       ctx, w, "/truth", "model",
