@@ -189,7 +189,7 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   strata_segment_params p;
   strata_segment_params_init(&p);
   const char *in = NULL, *out = NULL, *report = NULL, *range = NULL, *log1p_mode = "auto";
-  const char *scale = "zscore", *time_unit = "week", *k_criterion = "ch";
+  const char *scale = "zscore", *time_unit = "week", *k_criterion = "bic";
   int64_t k = 0, n_init = p.n_init, sample = p.sample, clv_months = p.clv.score.clv_periods;
   int64_t resamples = p.stability_resamples;
   uint64_t seed = 0;
@@ -203,12 +203,13 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
        STRATA_SEGMENT_MAX_K, 0},
       {"k-range", 0, CLI_STRING, &range, "A:B", "segments to consider (default 3:8)", 0, 0, 0, 0},
       {"k-criterion", 0, CLI_STRING, &k_criterion, "C",
-       "how k is chosen in --k-range: ch (Calinski-Harabasz, default) or silhouette (mean "
-       "silhouette of a seeded 10,000-account sample)",
+       "how k is chosen in --k-range among the stable candidates: bic (latent class BIC, "
+       "default), calinski-harabasz or silhouette (mean silhouette of a seeded 10,000-account "
+       "sample)",
        0, 0, 0, 0},
       {"features", 0, CLI_STRING, &p.features, "A,B,..",
-       "features to segment on (default: all account features + frequency, recency, monetary, "
-       "clv)",
+       "features to segment on (default: every account feature + frequency and "
+       "spend_per_purchase; a transaction log alone: frequency, recency, spend_per_purchase)",
        0, 0, 0, 0},
       {"categorical", 0, CLI_STRING, &p.categorical, "A,B,..",
        "nominal account columns (level codes), compared by mismatch in k-prototypes (default: "
@@ -284,7 +285,8 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   static const char *const log1p_names[] = {"auto", "all", "none"};
   static const char *const scale_names[] = {"zscore", "robust"};
   static const char *const unit_names[] = {"week", "day"};
-  static const char *const criterion_names[] = {"ch", "silhouette"};
+  /* "ch" is the spelling of earlier releases; kmeans --k-criterion names it in full. */
+  static const char *const criterion_names[] = {"bic", "calinski-harabasz", "silhouette", "ch"};
   int choice = 0, unit = 0;
   if ((rc = cli_parse_choice(&run, "log1p", log1p_mode, log1p_names, 3, &choice)) != CLI_EXIT_OK)
     goto done;
@@ -294,10 +296,12 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   p.scale = (strata_scale_mode)choice;
   if ((rc = cli_parse_choice(&run, "time-unit", time_unit, unit_names, 2, &unit)) != CLI_EXIT_OK)
     goto done;
-  if ((rc = cli_parse_choice(&run, "k-criterion", k_criterion, criterion_names, 2, &choice)) !=
+  if ((rc = cli_parse_choice(&run, "k-criterion", k_criterion, criterion_names, 4, &choice)) !=
       CLI_EXIT_OK)
     goto done;
-  p.k_criterion = choice == 0 ? STRATA_K_CALINSKI_HARABASZ : STRATA_K_SILHOUETTE;
+  p.k_criterion = choice == 0   ? STRATA_K_BIC
+                  : choice == 2 ? STRATA_K_SILHOUETTE
+                                : STRATA_K_CALINSKI_HARABASZ;
   p.clv.unit_days = unit == 0 ? 7.0 : 1.0;
   p.clv.score.clv_period_length = unit == 0 ? 4.345 : 30.0; /* a month, as lifetimes */
   p.clv.score.horizon = unit == 0 ? 52.0 : 365.0;

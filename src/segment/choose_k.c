@@ -10,6 +10,7 @@
 #include "core/core.h"
 #include "core/rng.h"
 #include "segment/choose_k.h"
+#include "segment/class_bic.h"
 
 enum { SEG_STREAM_K_SAMPLE = 302, SEG_STREAM_STABILITY = 303 };
 
@@ -87,6 +88,8 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
   strata_space ksample, stab;
   strata_space_fit cand;
   strata_stability *stability = NULL;
+  strata_binned binned;
+  memset(&binned, 0, sizeof binned);
   memset(&ksample, 0, sizeof ksample);
   memset(&stab, 0, sizeof stab);
   memset(&cand, 0, sizeof cand);
@@ -98,8 +101,12 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
                  (long long)k_lo, (long long)n);
   if (k_hi > n) k_hi = n;
   const int by_silhouette = params->k == 0 && params->k_criterion == STRATA_K_SILHOUETTE;
+  const int by_bic = params->k == 0 && params->k_criterion == STRATA_K_BIC;
   s->has_silhouette = by_silhouette;
-  s->k_criterion = params->k ? "given" : by_silhouette ? "silhouette" : "calinski-harabasz";
+  s->k_criterion = params->k        ? "given"
+                   : by_silhouette ? "silhouette"
+                   : by_bic        ? "bic"
+                                   : "calinski-harabasz";
 
   /* k is chosen on a seeded sample of a large base; the chosen k is then fitted on all rows. */
   const strata_space *kspace = space;
@@ -121,6 +128,7 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
     STRATA_TRY(
         strata_alloc(ctx, (size_t)m, sizeof(int32_t), "stability labels", (void **)&stab_labels));
   }
+  STRATA_TRY(strata_binned_make(ctx, kspace, STRATA_BIC_BINS, &binned));
   /* Silhouettes are row-to-row: on the Euclidean embedding of the mixed cost. */
   strata_matrix kmat = {kspace->z, kspace->n, kspace->dz, kspace->dz, STRATA_F64};
   if (by_silhouette && kspace->dc > 0) {
@@ -141,9 +149,10 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
     s->k_values[at] = k;
     s->k_inertia[at] = cand.cost;
     STRATA_TRY(strata_space_calinski(ctx, kspace, &cand, &s->k_calinski[at]));
+    STRATA_TRY(strata_class_bic(ctx, &binned, cand.labels, k, &s->k_bic[at]));
     s->k_silhouette[at] = s->k_davies_bouldin[at] = NAN;
     s->k_jaccard_min[at] = s->k_jaccard_mean[at] = s->k_stability_ari[at] = NAN;
-    double score = s->k_calinski[at];
+    double score = by_bic ? -s->k_bic[at] : s->k_calinski[at];
     if (by_silhouette) {
       double t1 = strata_now();
       strata_cluster_scores cs;
@@ -176,8 +185,9 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
       strata_phase_add(ctx, "stability", strata_now() - t1);
     }
     strata_progress(ctx, "choose k", (double)(k - k_lo + 1) / (double)(k_hi - k_lo + 1));
-    /* The business acts on 3-5 segments. */
-    double banded = band_score(score, k, k_lo, k_hi);
+    /* The business acts on 3-5 segments: the distance criteria, which keep improving with
+     * k, are held to that; BIC has its own penalty for every segment added. */
+    double banded = by_bic ? score : band_score(score, k, k_lo, k_hi);
     int stable = check_stability && s->k_jaccard_min[at] >= STRATA_STABLE_JACCARD;
     int take = chosen < 0 || banded > best_score;
     if (take) {
@@ -199,18 +209,22 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
   const int64_t k = s->k_values[pick];
   const int sampled = kspace != space;
   s->k_chosen_stable = chosen_stable >= 0;
-  s->k_rule = params->k ? "given by --k"
+  s->k_rule = params->k ? "given"
               : chosen_stable >= 0
-                  ? (by_silhouette ? "largest mean silhouette among the stable candidates (every "
-                                     "segment's mean bootstrap Jaccard >= 0.75), 3-5 segments "
-                                     "preferred"
-                                   : "largest Calinski-Harabasz index among the stable "
-                                     "candidates (every segment's mean bootstrap Jaccard >= "
-                                     "0.75), 3-5 segments preferred")
-              : (by_silhouette ? "largest mean silhouette (no candidate was stable), 3-5 "
-                                 "segments preferred: a k outside 3-5 must score 15% higher"
-                               : "largest Calinski-Harabasz index (no candidate was stable), "
-                                 "3-5 segments preferred: a k outside 3-5 must score 15% higher");
+                  ? (by_bic ? "lowest latent class BIC among the stable candidates (every "
+                              "segment's mean bootstrap Jaccard >= 0.75)"
+                     : by_silhouette ? "largest mean silhouette among the stable candidates "
+                                       "(every segment's mean bootstrap Jaccard >= 0.75), 3-5 "
+                                       "segments preferred"
+                                     : "largest Calinski-Harabasz index among the stable "
+                                       "candidates (every segment's mean bootstrap Jaccard >= "
+                                       "0.75), 3-5 segments preferred")
+              : (by_bic ? "lowest latent class BIC (no candidate was stable)"
+                 : by_silhouette ? "largest mean silhouette (no candidate was stable), 3-5 "
+                                   "segments preferred: a k outside 3-5 must score 15% higher"
+                                 : "largest Calinski-Harabasz index (no candidate was stable), "
+                                   "3-5 segments preferred: a k outside 3-5 must score 15% "
+                                   "higher");
   s->k_sampled = sampled;
   /* The chosen k, refined on every row. */
   if (!params->k)
@@ -221,6 +235,7 @@ cleanup:
   strata_space_release(&ksample);
   strata_space_release(&stab);
   strata_stability_free(stability);
+  strata_binned_release(&binned);
   strata_free(rows);
   strata_free(stab_rows);
   strata_free(stab_labels);

@@ -39,8 +39,9 @@ typedef struct strata_feature_table {
  * the CLV time unit) is "btyd_recency". frequency is the BTYD count of repeat purchase
  * periods, transactions the rows of the log, monetary the mean repeat spend (Gamma-Gamma's
  * input), revenue the total spent, revenue_prev / revenue_curr the spend of the two growth
- * windows before the as-of date. has_transactions is 1 for an account found in the log. */
-#define STRATA_VALUE_COLUMNS 14
+ * windows before the as-of date, spend_per_purchase revenue over transactions (first purchase
+ * included, unlike monetary). has_transactions is 1 for an account found in the log. */
+#define STRATA_VALUE_COLUMNS 15
 extern const char *const strata_value_column_names[STRATA_VALUE_COLUMNS];
 /* Value columns in the default feature set. */
 extern const int strata_value_column_default[STRATA_VALUE_COLUMNS];
@@ -58,7 +59,8 @@ enum {
   STRATA_V_REVENUE_PREV,
   STRATA_V_REVENUE_CURR,
   STRATA_V_EXPECTED_SPEND,
-  STRATA_V_HAS_TRANSACTIONS
+  STRATA_V_HAS_TRANSACTIONS,
+  STRATA_V_SPEND_PER_PURCHASE
 };
 /* Growth windows of the value columns: a year each. */
 #define STRATA_GROWTH_DAYS 365

@@ -70,7 +70,7 @@ static int descriptive(const strata_profile *p, int64_t j) {
                                             "monetary",  "p_alive",       "expected_purchases",
                                             "clv",       "btyd_recency",  "transactions",
                                             "revenue",   "revenue_prev",  "revenue_curr",
-                                            "expected_spend"};
+                                            "expected_spend", "spend_per_purchase"};
   if (!p->has_value) return 1;
   for (size_t v = 0; v < sizeof value_names / sizeof value_names[0]; v++)
     if (strcmp(p->feature_names[j], value_names[v]) == 0) return 0;

@@ -29,7 +29,7 @@ void strata_segment_params_init(strata_segment_params *p) {
   p->k = 0;
   p->k_min = 3;
   p->k_max = 8;
-  p->k_criterion = STRATA_K_CALINSKI_HARABASZ;
+  p->k_criterion = STRATA_K_BIC;
   p->n_init = 1; /* k-means' refinement jumps already escape poor local optima */
   p->seed = 0;
   p->sample = 4000;
@@ -70,7 +70,9 @@ void strata_segmentation_free(strata_segmentation *s) {
 }
 
 /* The features: named by --features, or every account column plus the default value
- * columns. Nominal account columns go to `nominal`, the rest to `numeric` (table indices). */
+ * columns (features.h); a transaction log alone has nothing but its behaviour to tell its
+ * customers apart, so recency joins them: the three dimensions of RFM. Nominal account
+ * columns go to `nominal`, the rest to `numeric` (table indices). */
 static strata_status select_features(strata_ctx *ctx, const strata_feature_table *t,
                                      const strata_segment_params *params, const char *in,
                                      int64_t *numeric, int64_t *dn, int64_t *nominal,
@@ -105,7 +107,8 @@ static strata_status select_features(strata_ctx *ctx, const strata_feature_table
   } else {
     for (int64_t j = 0; j < da && d < 1000; j++) picked[d++] = j;
     for (int64_t v = 0; t->values && v < STRATA_VALUE_COLUMNS; v++)
-      if (strata_value_column_default[v]) picked[d++] = da + v;
+      if (strata_value_column_default[v] || (t->from_log && v == STRATA_V_RECENCY))
+        picked[d++] = da + v;
   }
   /* Every name of --categorical must be an account column. */
   for (const char *p = params->categorical; p && *p;) {

@@ -20,8 +20,9 @@
 
 /* How k is chosen in the range. */
 typedef enum strata_k_criterion {
-  STRATA_K_CALINSKI_HARABASZ, /* largest Calinski-Harabasz index (default; O(n d) per k) */
-  STRATA_K_SILHOUETTE         /* largest mean silhouette of a seeded sample of rows */
+  STRATA_K_CALINSKI_HARABASZ, /* largest Calinski-Harabasz index (O(n d) per k) */
+  STRATA_K_SILHOUETTE,        /* largest mean silhouette of a seeded sample of rows */
+  STRATA_K_BIC                /* lowest latent class BIC (segment/class_bic.h; default) */
 } strata_k_criterion;
 
 typedef struct strata_segment_params {
@@ -40,7 +41,7 @@ typedef struct strata_segment_params {
   strata_scale_mode scale;        /* default ZSCORE */
   int64_t k;                      /* > 0: this many segments; 0: choose in [k_min, k_max] */
   int64_t k_min, k_max;           /* default 3..8 */
-  strata_k_criterion k_criterion; /* default CALINSKI_HARABASZ */
+  strata_k_criterion k_criterion; /* default BIC */
   int n_init;                     /* default 3 */
   uint64_t seed;                  /* default 0 */
   int64_t sample;                 /* rows of the report's 2-D projection (default 4000) */
@@ -77,11 +78,12 @@ typedef struct strata_segmentation {
   int64_t n_k;
   int64_t k_values[STRATA_SEGMENT_MAX_K];
   double k_inertia[STRATA_SEGMENT_MAX_K], k_calinski[STRATA_SEGMENT_MAX_K];
+  double k_bic[STRATA_SEGMENT_MAX_K]; /* latent class BIC of each candidate */
   /* with the silhouette criterion (has_silhouette), also its scores; NaN otherwise */
   int has_silhouette;
   double k_silhouette[STRATA_SEGMENT_MAX_K], k_davies_bouldin[STRATA_SEGMENT_MAX_K];
   int64_t silhouette_rows; /* rows of the silhouette's seeded sample */
-  const char *k_criterion; /* "calinski-harabasz" or "silhouette" */
+  const char *k_criterion; /* "bic", "calinski-harabasz", "silhouette" or "given" */
   const char *k_rule;      /* how k was chosen, for people */
   int k_sampled;           /* 1: candidates were fitted on a seeded sample */
   /* stability of each candidate (NaN without the check): its segments' lowest and mean
