@@ -91,6 +91,8 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
     cJSON_AddNumberToObject(run->result, "customers_without_account",
                             (double)s->customers_without_account);
     cJSON_AddStringToObject(run->result, "transactions", s->transactions);
+    cJSON_AddNumberToObject(run->result, "zero_spend_customers",
+                            (double)s->clv->zero_spend_customers);
     if (s->transactions_note[0])
       cJSON_AddStringToObject(run->result, "transactions_note", s->transactions_note);
   }
@@ -343,6 +345,11 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
     fprintf(text, "%lld accounts, %lld features, %lld segments (%s)\n", (long long)s->n,
             (long long)s->d, (long long)s->k, s->k_rule);
     if (s->transactions_note[0]) fprintf(text, "note: %s\n", s->transactions_note);
+    if (s->clv && s->clv->zero_spend_customers > 0)
+      fprintf(text,
+              "note: %lld customers whose repeat purchases total 0 were left out of the "
+              "Gamma-Gamma fit and get the population's expected spend\n",
+              (long long)s->clv->zero_spend_customers);
     print_profile(text, s);
     fprintf(text, "\nwrote %s\n", out);
     if (report) fprintf(text, "report: %s\n", report);

@@ -632,7 +632,8 @@ static strata_status gg_problem(strata_ctx *ctx, const double *x, const double *
     STRATA_FAIL_IF(!(wi >= 0.0) || !isfinite(wi), ctx, STRATA_ERR_DATA,
                    "Gamma-Gamma: customer row %lld: weight %g must be finite and >= 0",
                    (long long)i, wi);
-    if (xi == 0.0) continue;
+    /* Customers without repeat purchases, or weighted out (zero spend), have no term. */
+    if (xi == 0.0 || wi == 0.0) continue;
     STRATA_FAIL_IF(!(mi > 0.0) || !isfinite(mi), ctx, STRATA_ERR_DATA,
                    "Gamma-Gamma: customer row %lld (x = %g): monetary value %g must be > 0 and "
                    "finite for customers with repeat purchases",
@@ -653,7 +654,7 @@ static strata_status gg_problem(strata_ctx *ctx, const double *x, const double *
       strata_alloc(ctx, (size_t)k, sizeof(int32_t), "Gamma-Gamma x index", (void **)&P->g_xi));
   k = 0;
   for (int64_t i = 0; i < n; i++) {
-    if (x[i] == 0.0) continue;
+    if (x[i] == 0.0 || (weight && weight[i] == 0.0)) continue;
     P->g_x[k] = x[i];
     P->g_m[k] = monetary[i];
     P->g_logm[k] = log(monetary[i]);

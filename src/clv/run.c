@@ -59,6 +59,7 @@ strata_status strata_clv_run_rfm(strata_ctx *ctx, strata_clv_rfm *rfm,
   strata_status st = STRATA_OK;
   strata_clv_result *r = NULL;
   strata_clv_suffstats *ss = NULL;
+  double *spend_weight = NULL;
   STRATA_FAIL_IF(rfm == NULL || params == NULL || out == NULL, ctx, STRATA_ERR_USAGE,
                  "strata_clv_run_rfm: rfm, params and out are required");
   *out = NULL;
@@ -80,7 +81,28 @@ strata_status strata_clv_run_rfm(strata_ctx *ctx, strata_clv_rfm *rfm,
     strata_phase_add(ctx, "fit purchases", strata_now() - t0);
     if (params->spend && have_amount) {
       t0 = strata_now();
-      STRATA_TRY(strata_clv_fit_spend(ctx, f->x, f->monetary, NULL, f->n, &params->fit, &r->spend));
+      /* Real logs hold repeat purchases of amount 0 (free items, vouchers); Gamma-Gamma has no
+       * density at 0, so by default those customers sit out of the fit, weight 0, and are
+       * scored at the population's mean spend. */
+      int64_t zero = 0;
+      for (int64_t i = 0; i < f->n; i++) {
+        if (!(f->x[i] > 0.0 && f->monetary[i] == 0.0)) continue;
+        STRATA_FAIL_IF(params->zero_spend_error, ctx, STRATA_ERR_DATA,
+                       "Gamma-Gamma: customer %lld has %g repeat purchases of total amount 0; "
+                       "the spend model needs positive amounts (by default such customers are "
+                       "left out of the fit and get the population's expected spend)",
+                       (long long)f->id[i], f->x[i]);
+        zero++;
+      }
+      if (zero > 0) {
+        STRATA_TRY(strata_alloc(ctx, (size_t)f->n, sizeof(double), "spend weights",
+                                (void **)&spend_weight));
+        for (int64_t i = 0; i < f->n; i++)
+          spend_weight[i] = f->x[i] > 0.0 && f->monetary[i] == 0.0 ? 0.0 : 1.0;
+      }
+      r->zero_spend_customers = zero;
+      STRATA_TRY(strata_clv_fit_spend(ctx, f->x, f->monetary, spend_weight, f->n, &params->fit,
+                                      &r->spend));
       strata_phase_add(ctx, "fit spend", strata_now() - t0);
       r->has_spend = 1;
     }
@@ -99,6 +121,7 @@ strata_status strata_clv_run_rfm(strata_ctx *ctx, strata_clv_rfm *rfm,
   *out = r;
   r = NULL;
 cleanup:
+  strata_free(spend_weight);
   strata_clv_rfm_free(rfm);
   strata_clv_suffstats_free(ss);
   strata_clv_result_free(r);
@@ -224,6 +247,12 @@ strata_status strata_clv_result_write(strata_ctx *ctx, strata_h5_writer *w,
     if (r->expected_spend) {
       STRATA_TRY(
           strata_h5_write(ctx, w, "/clv/expected_spend", STRATA_F64, 1, dims, r->expected_spend));
+      STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/clv", "zero_spend_customers",
+                                            &r->zero_spend_customers, 1));
+      STRATA_TRY(strata_h5_write_attr_string(
+          ctx, w, "/clv", "zero_spend_policy",
+          "customers whose repeat purchases total 0 are left out of the Gamma-Gamma fit and "
+          "get the population's expected spend"));
       STRATA_TRY(strata_h5_write(ctx, w, "/clv/clv", STRATA_F64, 1, dims, r->clv));
     }
   }

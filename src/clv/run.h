@@ -12,6 +12,9 @@
 typedef struct strata_clv_run_params {
   strata_clv_model model;    /* purchase model, default BG/NBD */
   int spend;                 /* 1 (default): fit Gamma-Gamma and score spend and CLV */
+  int zero_spend_error;      /* 0 (default): customers whose repeat purchases total 0 are left
+                                out of the Gamma-Gamma fit and get the population's expected
+                                spend; 1: they fail the fit */
   double unit_days;          /* time unit in days: 1 (day) or 7 (week, default) */
   strata_clv_rfm_params rfm; /* freq_multiplier is set from unit_days */
   strata_clv_fit_params fit;
@@ -27,6 +30,7 @@ typedef struct strata_clv_result {
   strata_clv_fit counts;
   strata_clv_fit spend;
   int has_spend;
+  int64_t zero_spend_customers; /* left out of the spend fit (zero_spend_error = 0) */
   double unit_days;
   /* n = rfm->n scores, owned (NULL when not scored) */
   double *p_alive, *expected_purchases, *expected_spend, *clv;

@@ -236,7 +236,10 @@ static void score_block(void *arg, int64_t block, int64_t begin, int64_t end, do
       J->out.expected_purchases[i] = e;
     }
     if (J->have_spend) {
-      double spend = strata_clv_expected_spend(J->g, x, x > 0.0 ? J->m[i] : 0.0);
+      /* A repeat buyer whose repeat purchases total 0 (left out of the spend fit) gets the
+       * population's mean spend, as a customer without repeat purchases does. */
+      double m = x > 0.0 ? J->m[i] : 0.0;
+      double spend = strata_clv_expected_spend(J->g, m > 0.0 ? x : 0.0, m);
       if (J->out.expected_spend) J->out.expected_spend[i] = spend;
       if (J->out.clv) {
         if (!is_bg && J->sp.clv_periods > 0) d = pnbd_discounted(J, x, T);

@@ -31,10 +31,13 @@
  *     Without value columns these alone make the name ("Typical accounts" when none stands
  *     out).
  *
- * Names are distinct: segments whose names clash get the next feature that tells them apart
- * (the largest standardised difference between them, at least 0.5) in parentheses; when
- * nothing tells them apart they are numbered "(1 of 2)", "(2 of 2)", so a suffix never hides
- * that two segments are alike. Deterministic: ties go to the lower feature or level index.
+ * Names are distinct: segments whose names clash are told apart by the feature (any profile
+ * column, value columns included) that orders them best — "(higher spend per purchase)" /
+ * "(lower spend per purchase)", "highest / middle / lowest" for three — when its smallest
+ * standardised gap between two of them is at least 0.5; else each gets the feature on which
+ * it differs most from its nearest fellow; when nothing tells them apart they are numbered
+ * "(1 of 2)", "(2 of 2)", so a suffix never hides that two segments are alike.
+ * Deterministic: ties go to the lower feature or level index.
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,11 +81,12 @@ static int descriptive(const strata_profile *p, int64_t j) {
 }
 
 /* The traits of segment s, strongest first (only levels more common than in the base: a
- * name says what a segment is, not what it lacks). Returns the count (<= cap). */
-static int64_t traits_of(const strata_profile *p, int64_t s, trait *out, int64_t cap) {
+ * name says what a segment is, not what it lacks). With `all`, the value columns count too
+ * (to tell apart segments whose names clash). Returns the count (<= cap). */
+static int64_t traits_of(const strata_profile *p, int64_t s, int all, trait *out, int64_t cap) {
   int64_t m = 0;
   for (int64_t j = 0; j < p->d && m < cap; j++)
-    if (descriptive(p, j)) out[m++] = (trait){j, -1, p->z[s * p->d + j]};
+    if (all || descriptive(p, j)) out[m++] = (trait){j, -1, p->z[s * p->d + j]};
   for (int64_t j = 0; j < p->dc; j++)
     for (int64_t v = 0; v < p->levels[j] && m < cap; v++) {
       double g = level_strength(p, j, s, v);
@@ -207,12 +211,16 @@ strata_status strata_profile_name(strata_ctx *ctx, strata_profile *p) {
   STRATA_FAIL_IF(!names || !traits || !count || !used || !group || !base, ctx, STRATA_ERR_NOMEM,
                  "out of memory naming segments");
   for (int64_t s = 0; s < k; s++) {
-    count[s] = traits_of(p, s, traits + s * cap, cap);
-    full_name(p, s, traits + s * cap, count[s], names[s], NAME_LEN, &used[s]);
+    int64_t m = traits_of(p, s, 0, traits + s * cap, cap);
+    full_name(p, s, traits + s * cap, m, names[s], NAME_LEN, &used[s]);
+    /* every feature may tell clashing segments apart */
+    count[s] = traits_of(p, s, 1, traits + s * cap, cap);
   }
-  /* Clashes: each member of a clash group gets, in parentheses, the trait (among all traits
-   * of the group's members) on which it differs most from the rest of its group; members
-   * that no trait separates are numbered. */
+  /* Clashes. First the one trait that orders the whole group best (the largest smallest gap
+   * between any two members, at least SEPARATE_MIN): members are named by their rank on it,
+   * "higher" / "lower" for two, "highest" / "middle" / "lowest" for three, a rank beyond.
+   * Failing that, each member gets the trait on which it differs most from its nearest
+   * fellow member; members that nothing separates are numbered "(1 of 2)". */
   memcpy(base, names, (size_t)k * sizeof *base);
   for (int64_t s = 0; s < k; s++) group[s] = -1;
   for (int64_t s = 0; s < k; s++) {
@@ -224,6 +232,57 @@ strata_status strata_profile_name(strata_ctx *ctx, strata_profile *p) {
         members++;
       }
     if (members < 2) continue;
+    const trait *order_by = NULL;
+    double order_gap = 0.0;
+    for (int64_t u = s; u < k; u++) {
+      if (group[u] != (int)s) continue;
+      for (int64_t a = 0; a < count[u]; a++) {
+        const trait *c = &traits[u * cap + a];
+        double gap = INFINITY;
+        for (int64_t x = s; x < k; x++)
+          for (int64_t y = x + 1; y < k; y++)
+            if (group[x] == (int)s && group[y] == (int)s) {
+              double g = fabs(trait_value(p, x, c) - trait_value(p, y, c));
+              if (g < gap) gap = g;
+            }
+        if (gap > order_gap) {
+          order_gap = gap;
+          order_by = c;
+        }
+      }
+    }
+    char col[160];
+    if (order_by && order_gap >= SEPARATE_MIN) {
+      if (order_by->level < 0) {
+        readable(p->feature_names[order_by->column], col, sizeof col);
+      } else {
+        char level_col[96];
+        readable(p->nominal_names[order_by->column], level_col, sizeof level_col);
+        snprintf(col, sizeof col, "share of %.60s %.80s",
+                 p->level_names[order_by->column][order_by->level],
+                 level_col);
+      }
+      for (int64_t t = s; t < k; t++) {
+        if (group[t] != (int)s) continue;
+        int64_t rank = 0; /* members above t on the trait */
+        double mine = trait_value(p, t, order_by);
+        for (int64_t o = s; o < k; o++)
+          if (o != t && group[o] == (int)s) {
+            double other = trait_value(p, o, order_by);
+            rank += other > mine || (other == mine && o < t);
+          }
+        static const char *const two[2] = {"higher", "lower"};
+        static const char *const three[3] = {"highest", "middle", "lowest"};
+        size_t at = strlen(names[t]);
+        if (members <= 3)
+          snprintf(names[t] + at, NAME_LEN - at, " (%s %.150s)",
+                   members == 2 ? two[rank] : three[rank], col);
+        else
+          snprintf(names[t] + at, NAME_LEN - at, " (%.150s: rank %lld of %lld)", col,
+                   (long long)(rank + 1), (long long)members);
+      }
+      continue;
+    }
     int64_t ordinal = 0;
     for (int64_t t = s; t < k; t++) {
       if (group[t] != (int)s) continue;
@@ -250,15 +309,14 @@ strata_status strata_profile_name(strata_ctx *ctx, strata_profile *p) {
       }
       size_t at = strlen(names[t]);
       if (best && best_gap >= SEPARATE_MIN) {
-        char col[96];
         if (best->level < 0) {
           readable(p->feature_names[best->column], col, sizeof col);
-          snprintf(names[t] + at, NAME_LEN - at, " (%s %.90s)", best_sign >= 0 ? "more" : "less",
-                   col);
+          snprintf(names[t] + at, NAME_LEN - at, " (%s %.90s)",
+                   best_sign >= 0 ? "higher" : "lower", col);
         } else {
           readable(p->nominal_names[best->column], col, sizeof col);
-          snprintf(names[t] + at, NAME_LEN - at, " (%s %.60s %.90s)",
-                   best_sign >= 0 ? "more" : "less", p->level_names[best->column][best->level],
+          snprintf(names[t] + at, NAME_LEN - at, " (%s share of %.60s %.90s)",
+                   best_sign >= 0 ? "higher" : "lower", p->level_names[best->column][best->level],
                    col);
         }
       } else {
