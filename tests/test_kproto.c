@@ -629,7 +629,7 @@ static int read_fixture(const char *path, int64_t *hdr, double *gamma, mixed_dat
 static void test_huang_equals_kmodes_fixtures(void **state) {
   (void)state;
   static const char *const names[] = {"blobs_small", "blobs_three", "mixed_four",
-                                      "weighted",    "cat_heavy",   "capped"};
+                                      "weighted",    "cat_heavy",   "capped",    "mode_ties"};
   /* The fixtures sit beside this file: tests/golden/kproto (README there). */
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", __FILE__);
