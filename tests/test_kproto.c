@@ -402,13 +402,17 @@ static void test_lloyd_equals_brute_force(void **state) {
     p.max_iter = cases[c].max_iter;
     p.init_numeric = dn > 0 ? ic : NULL;
     p.init_codes = dc > 0 ? im : NULL;
-    strata_kproto *m = fit_or_fail(ctx, &d.view, &p);
     bf_result r;
     brute_lloyd(&d, k, cases[c].gamma, cases[c].max_iter, ic, im, &r);
-    assert_same_as_brute(m, &r, d.view.n);
-    if (cases[c].max_iter < 10) assert_int_equal(strata_kproto_converged(m), 0);
+    /* Bounded and plain alike. */
+    for (int alg = 0; alg < 2; alg++) {
+      p.algorithm = alg ? STRATA_KPROTO_LLOYD_PLAIN : STRATA_KPROTO_LLOYD;
+      strata_kproto *m = fit_or_fail(ctx, &d.view, &p);
+      assert_same_as_brute(m, &r, d.view.n);
+      if (cases[c].max_iter < 10) assert_int_equal(strata_kproto_converged(m), 0);
+      strata_kproto_free(m);
+    }
     bf_free(&r);
-    strata_kproto_free(m);
     free(ic);
     free(im);
     free_data(&d);
@@ -462,6 +466,49 @@ static void test_lloyd_fixed_point(void **state) {
   assert_true(fabs(strata_kproto_cost(m) - total) <= 1e-9 * total);
   strata_kproto_free(m);
   free_data(&d);
+  strata_ctx_free(ctx);
+}
+
+static void assert_same_fit(const strata_kproto *a, const strata_kproto *b);
+
+/* Hamerly's bounds change nothing: bounded LLOYD equals LLOYD_PLAIN bit for bit where labels
+ * keep moving for many passes (overlapping blobs, large k), on a grid full of exact ties (a
+ * bound that is not conservative picks the wrong one of two equal costs), with weights, with
+ * gamma = 0, and with an empty cluster re-seeded midway. */
+static void test_bounds_equal_plain(void **state) {
+  (void)state;
+  strata_ctx *ctx = test_ctx(2);
+  struct {
+    int64_t n, dn, dc, k;
+    double gamma, grid;
+    int weighted;
+  } cases[] = {{10000, 4, 3, 12, 1.0, 0, 0}, {9000, 2, 2, 9, 0.5, 1, 0},
+               {9000, 5, 2, 7, 2.0, 0, 1},   {9000, 3, 3, 6, 0.0, 0, 0},
+               {6000, 0, 4, 5, 1.0, 0, 0},   {9000, 17, 1, 20, 3.0, 4, 1}};
+  for (size_t c = 0; c < COUNT(cases); c++) {
+    mixed_data d;
+    make_data(&d, cases[c].n, cases[c].dn, cases[c].dc, 3, 70 + c, cases[c].grid);
+    double *w = xmalloc((size_t)cases[c].n * sizeof(double));
+    for (int64_t i = 0; i < cases[c].n; i++) w[i] = (double)(1 + i % 3);
+    strata_kproto_params p;
+    strata_kproto_params_init(&p);
+    p.k = cases[c].k;
+    p.gamma = cases[c].gamma;
+    p.seed = 17 + c;
+    p.max_iter = 300;
+    p.weights = cases[c].weighted ? w : NULL;
+    p.algorithm = STRATA_KPROTO_LLOYD;
+    strata_kproto *a = fit_or_fail(ctx, &d.view, &p);
+    p.algorithm = STRATA_KPROTO_LLOYD_PLAIN;
+    strata_kproto *b = fit_or_fail(ctx, &d.view, &p);
+    assert_same_fit(a, b);
+    if (getenv("KP_VERBOSE")) fprintf(stderr, "case %zu: %d iterations\n", c, strata_kproto_n_iter(a));
+    assert_true(strata_kproto_n_iter(a) >= 3);
+    strata_kproto_free(a);
+    strata_kproto_free(b);
+    free(w);
+    free_data(&d);
+  }
   strata_ctx_free(ctx);
 }
 
@@ -756,11 +803,13 @@ static void test_bad_input(void **state) {
 }
 
 int main(void) {
+  if (getenv("KP_FILTER")) cmocka_set_test_filter(getenv("KP_FILTER"));
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kernel_variants_match_ref),
       cmocka_unit_test(test_kernel_ties_lowest_index),
       cmocka_unit_test(test_lloyd_equals_brute_force),
       cmocka_unit_test(test_lloyd_fixed_point),
+      cmocka_unit_test(test_bounds_equal_plain),
       cmocka_unit_test(test_threads_bit_identical),
       cmocka_unit_test(test_seeding),
       cmocka_unit_test(test_default_gamma),

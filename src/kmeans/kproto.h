@@ -38,13 +38,18 @@ typedef struct strata_mixed {
 typedef enum strata_kproto_algorithm {
   /* Batch iterations: assign every row to its nearest prototype, then recompute every mean
    * and mode (the default). Parallel over row blocks with fixed-order sums: the same result
-   * for any thread count. Converged when no label changes. */
+   * for any thread count. Converged when no label changes. Hamerly's bounds (Hamerly 2010)
+   * on D = sqrt(cost), a metric, let most rows skip the k-way scan after the first passes;
+   * the result is LLOYD_PLAIN's bit for bit. */
   STRATA_KPROTO_LLOYD = 0,
   /* Huang's online iteration exactly as the Python kmodes package 0.12.2 runs KPrototypes:
    * one assignment pass without updates, the prototypes from it, then per iteration a pass
    * that moves one row at a time and updates both clusters' means and modes at once;
    * converged when no row moves or the cost stops decreasing. Sequential (one thread). */
-  STRATA_KPROTO_HUANG = 1
+  STRATA_KPROTO_HUANG = 1,
+  /* LLOYD without the bounds: every row scanned every pass (the oracle of the bounds' tests
+   * and their timing baseline; 16 bytes a row less memory). */
+  STRATA_KPROTO_LLOYD_PLAIN = 2
 } strata_kproto_algorithm;
 
 typedef struct strata_kproto_params {
@@ -152,6 +157,7 @@ typedef struct kp_problem {
   const double *w;    /* n weights or NULL */
   double gamma;
   int max_iter;
+  int bounds; /* LLOYD: Hamerly's bounds on (1) or every row scanned (0) */
 } kp_problem;
 
 /* One run: prototypes in (initial) and out (final), labels, cost, iterations. */
