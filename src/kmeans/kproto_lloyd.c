@@ -70,14 +70,26 @@ static inline double down(double v) { return v * (1.0 - 0x1.0p-50); }
  * but within eta of the true cost, which is all a bound needs. */
 static double own_cost(const kp_problem *p, int64_t i, const double *centers,
                        const int32_t *modes, int64_t j) {
-  double acc = 0.0;
+  /* Four chains: a sum of non-negative terms in any order stays within eta, and one chain
+   * would wait on the adder's latency. */
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
   if (p->dn > 0) {
     const double *xi = p->x + i * p->ldx, *cj = centers + j * p->dn;
-    for (int64_t t = 0; t < p->dn; t++) {
+    int64_t t = 0;
+    for (; t + 4 <= p->dn; t += 4) {
+      const double e0 = xi[t] - cj[t], e1 = xi[t + 1] - cj[t + 1];
+      const double e2 = xi[t + 2] - cj[t + 2], e3 = xi[t + 3] - cj[t + 3];
+      s0 += e0 * e0;
+      s1 += e1 * e1;
+      s2 += e2 * e2;
+      s3 += e3 * e3;
+    }
+    for (; t < p->dn; t++) {
       const double e = xi[t] - cj[t];
-      acc += e * e;
+      s0 += e * e;
     }
   }
+  const double acc = (s0 + s1) + (s2 + s3);
   int32_t mis = 0;
   if (p->dc > 0) {
     const int32_t *ci = p->codes + i * p->ldc, *mj = modes + j * p->dc;
@@ -103,34 +115,37 @@ static void bounded_chunk(const kp_pass *a, int64_t i0, int64_t m, int32_t *lab,
     }
     return;
   }
+  int64_t todo[KP_CHUNK], at[KP_CHUNK];
+  int64_t nt = 0;
   for (int64_t r = 0; r < m; r++) {
     const int64_t i = i0 + r;
-    const double *xi = dn > 0 ? p->x + i * p->ldx : p->x;
-    const int32_t *ci = dc > 0 ? p->codes + i * p->ldc : p->codes;
-    {
-      const int32_t own = a->labels[i];
-      const double U = up(a->u[i] + a->shift[own]);
-      const double Lb = down(a->l[i] - (own == a->jmax ? a->s2 : a->s1));
-      a->l[i] = Lb;
-      if (U * hi < Lb * lo) {
-        a->u[i] = U;
-        lab[r] = own;
-        c[r] = NAN;
-        continue;
-      }
-      const double Ut = up(sqrt(own_cost(p, i, a->centers, a->modes, own) * hi));
-      a->u[i] = Ut;
-      if (Ut * hi < Lb * lo) {
-        lab[r] = own;
-        c[r] = NAN;
-        continue;
-      }
+    const int32_t own = a->labels[i];
+    const double U = up(a->u[i] + a->shift[own]);
+    const double Lb = down(a->l[i] - (own == a->jmax ? a->s2 : a->s1));
+    a->l[i] = Lb;
+    lab[r] = own;
+    c[r] = NAN;
+    if (U * hi < Lb * lo) {
+      a->u[i] = U;
+      continue;
     }
-    double c2;
-    p->kern->mixed_argmin_f64(1, dn, dc, p->k, xi, p->ldx, ci, p->ldc, a->packed, a->pmodes,
-                              p->gamma, lab + r, c + r, &c2);
-    a->u[i] = up(sqrt(c[r] * hi));
-    a->l[i] = down(sqrt(c2 * lo));
+    const double Ut = up(sqrt(own_cost(p, i, a->centers, a->modes, own) * hi));
+    a->u[i] = Ut;
+    if (Ut * hi < Lb * lo) continue;
+    todo[nt] = i;
+    at[nt++] = r;
+  }
+  /* The undecided rows, gathered, in the kernel's multi-row tiles. */
+  int32_t tl[KP_CHUNK];
+  double tc[KP_CHUNK], tc2[KP_CHUNK];
+  p->kern->mixed_argmin_rows_f64(nt, todo, dn, dc, p->k, p->x, p->ldx, p->codes, p->ldc,
+                                 a->packed, a->pmodes, p->gamma, tl, tc, tc2);
+  for (int64_t s = 0; s < nt; s++) {
+    const int64_t r = at[s], i = todo[s];
+    lab[r] = tl[s];
+    c[r] = tc[s];
+    a->u[i] = up(sqrt(tc[s] * hi));
+    a->l[i] = down(sqrt(tc2[s] * lo));
   }
 }
 
