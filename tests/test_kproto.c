@@ -253,9 +253,12 @@ typedef struct bf_result {
   int n_iter, converged;
 } bf_result;
 
-/* Batch k-prototypes written out plainly: all costs, first minimum, sums in row order,
- * modes by counting, an empty cluster re-seeded with the row of largest cost (lowest index,
- * distinct rows) as kproto.h states, convergence when nothing changes. */
+/* Batch k-prototypes written out plainly: all costs, first minimum, an empty cluster
+ * re-seeded with the row of largest cost (lowest index, distinct rows) as kproto.h states,
+ * convergence when nothing changes. The numeric sums follow the fit's documented arithmetic
+ * for one block: the first pass sums rows in row order; later passes keep the sums and add
+ * the changed rows' moves (minus at the old prototype, plus at the new, in row order, into a
+ * zeroed delta); means = sums / members. Modes by direct counting. */
 static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_iter,
                         const double *init_c, const int32_t *init_m, bf_result *r) {
   const int64_t n = m->view.n, dn = m->view.dn, dc = m->view.dc;
@@ -263,6 +266,10 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
   r->mode = xmalloc((size_t)(k * dc) * sizeof(int32_t));
   r->label = xmalloc((size_t)n * sizeof(int32_t));
   double *cost = xmalloc((size_t)n * sizeof(double));
+  int32_t *prev = xmalloc((size_t)n * sizeof(int32_t));
+  double *tot = calloc((size_t)(k * dn + 1), sizeof(double));
+  double *delta = xmalloc((size_t)(k * dn + 1) * sizeof(double));
+  int64_t *members = calloc((size_t)k, sizeof(int64_t));
   memcpy(r->ctr, init_c, (size_t)(k * dn) * sizeof(double));
   memcpy(r->mode, init_m, (size_t)(k * dc) * sizeof(int32_t));
   for (int64_t i = 0; i < n; i++) r->label[i] = -1;
@@ -270,6 +277,7 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
   for (int it = 1; it <= max_iter; it++) {
     int changes = 0;
     r->cost = 0.0;
+    memcpy(prev, r->label, (size_t)n * sizeof(int32_t));
     for (int64_t i = 0; i < n; i++) {
       int32_t best = 0;
       double bc = HUGE_VAL;
@@ -287,24 +295,31 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
       r->cost += bc;
     }
     r->n_iter = it;
-    double *old = xmalloc((size_t)(k * dn) * sizeof(double));
+    memset(delta, 0, (size_t)(k * dn + 1) * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+      const int32_t f = prev[i], g = r->label[i];
+      if (it == 1) {
+        for (int64_t t = 0; t < dn; t++) delta[g * dn + t] += m->num[i * dn + t];
+        members[g]++;
+      } else if (f != g) {
+        for (int64_t t = 0; t < dn; t++) {
+          delta[f * dn + t] -= m->num[i * dn + t];
+          delta[g * dn + t] += m->num[i * dn + t];
+        }
+        members[f]--;
+        members[g]++;
+      }
+    }
+    for (int64_t q = 0; q < k * dn; q++) tot[q] = it == 1 ? delta[q] : tot[q] + delta[q];
+    double *old = xmalloc((size_t)(k * dn + 1) * sizeof(double));
     memcpy(old, r->ctr, (size_t)(k * dn) * sizeof(double));
     int empties = 0;
     int64_t *taken = xmalloc((size_t)k * sizeof(int64_t));
     for (int64_t j = 0; j < k; j++) {
       int64_t cnt = 0;
-      for (int64_t t = 0; t < dn; t++) {
-        double s = 0.0;
-        cnt = 0;
-        for (int64_t i = 0; i < n; i++)
-          if (r->label[i] == j) {
-            s += m->num[i * dn + t];
-            cnt++;
-          }
-        if (cnt > 0) r->ctr[j * dn + t] = s / (double)cnt;
-      }
-      if (dn == 0)
-        for (int64_t i = 0; i < n; i++) cnt += r->label[i] == j;
+      for (int64_t i = 0; i < n; i++) cnt += r->label[i] == j;
+      assert_int_equal(cnt, members[j]);
+      for (int64_t t = 0; t < dn && cnt > 0; t++) r->ctr[j * dn + t] = tot[j * dn + t] / (double)cnt;
       if (cnt == 0) {
         /* Largest cost not taken yet, lowest row on a tie. */
         int64_t far = -1;
@@ -356,6 +371,10 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
     }
   }
   free(cost);
+  free(prev);
+  free(tot);
+  free(delta);
+  free(members);
 }
 
 static void bf_free(bf_result *r) {

@@ -49,6 +49,7 @@ typedef struct kp_pass {
   int32_t *labels;  /* in: previous labels (changes counted against them); out: new */
   double *row_cost; /* NULL or n */
   int update;       /* add sums, weights and level counts into the partials */
+  int deltas;       /* update with the changed rows' moves only (kept sums, below) */
   /* Bounds (NULL u: every row scanned): u, l per row; shift per prototype and the two
    * largest shifts; first: set the bounds from a full scan. */
   double *u, *l;
@@ -154,7 +155,7 @@ static void pass_block(void *arg, int64_t b, int64_t begin, int64_t end, double 
   const kp_pass *a = arg;
   const kp_problem *p = a->p;
   const int64_t dn = p->dn, dc = p->dc, L = p->n_levels;
-  int32_t lab[KP_CHUNK];
+  int32_t lab[KP_CHUNK], old[KP_CHUNK];
   double c[KP_CHUNK];
   double cost = 0.0, changes = 0.0;
   for (int64_t i0 = begin; i0 < end; i0 += KP_CHUNK) {
@@ -169,7 +170,8 @@ static void pass_block(void *arg, int64_t b, int64_t begin, int64_t end, double 
       bounded_chunk(a, i0, m, lab, c);
     for (int64_t r = 0; r < m; r++) {
       const int64_t i = i0 + r;
-      if (a->labels[i] != lab[r]) changes += 1.0;
+      old[r] = a->labels[i];
+      if (old[r] != lab[r]) changes += 1.0;
       a->labels[i] = lab[r];
       if (a->row_cost != NULL) a->row_cost[i] = c[r];
       if (p->w != NULL) {
@@ -179,7 +181,30 @@ static void pass_block(void *arg, int64_t b, int64_t begin, int64_t end, double 
         cost += c[r];
       }
     }
-    if (a->update) {
+    if (a->update && a->deltas) {
+      /* Kept sums: minus at the old prototype, plus at the new, in row order. Unchanged rows
+       * are not read at all (with the bounds, most rows of a late pass). */
+      double *wsum = partial + a->off_w, *cnt = partial + a->off_cnt;
+      for (int64_t r = 0; r < m; r++) {
+        if (old[r] == lab[r]) continue;
+        const int32_t f = old[r], g = lab[r];
+        if (dn > 0) {
+          const double *xi = xb + r * p->ldx;
+          double *sf = partial + (int64_t)f * dn, *sg = partial + (int64_t)g * dn;
+          for (int64_t t = 0; t < dn; t++) {
+            sf[t] -= xi[t];
+            sg[t] += xi[t];
+          }
+        }
+        wsum[f] -= 1.0;
+        wsum[g] += 1.0;
+        const int32_t *ci = cb + r * p->ldc;
+        for (int64_t t = 0; t < dc; t++) {
+          cnt[(int64_t)f * L + p->level_off[t] + ci[t]] -= 1.0;
+          cnt[(int64_t)g * L + p->level_off[t] + ci[t]] += 1.0;
+        }
+      }
+    } else if (a->update) {
       const double *wb = p->w != NULL ? p->w + i0 : NULL;
       double *wsum = partial + a->off_w;
       if (dn > 0)
@@ -356,7 +381,7 @@ strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
   const int64_t k = p->k, dn = p->dn, dc = p->dc, L = p->n_levels;
   const size_t len = (size_t)(k * dn + k + k * L + 2);
   kp_packed pk = {0};
-  double *sum = NULL, *old_c = NULL;
+  double *sum = NULL, *old_c = NULL, *tot = NULL;
   int32_t *old_m = NULL;
   int64_t *empty = NULL, *rows = NULL;
   double *shift = NULL;
@@ -380,6 +405,7 @@ strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
     a.shift = shift;
   }
   STRATA_TRY(strata_alloc(p->ctx, len, sizeof(double), "k-prototypes sums", (void **)&sum));
+  STRATA_TRY(strata_alloc(p->ctx, len, sizeof(double), "kept sums", (void **)&tot));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * dn + 1), sizeof(double), "previous prototypes",
                           (void **)&old_c));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * dc + 1), sizeof(int32_t), "previous modes",
@@ -395,9 +421,19 @@ strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
   for (int it = 1; it <= p->max_iter; it++) {
     packed_fill(p, run->centers, run->modes, &pk);
     a.first = it == 1;
+    /* Kept sums for unweighted fits after the first pass (every label then exists): a pass
+     * sends only the changed rows' moves, added to the totals in block order, so the
+     * result is still the same for any thread count, and plain and bounded runs, taking the
+     * same update, stay identical. Weighted fits sum in full: a weight's minus and plus need
+     * not cancel to an exact zero, and an empty cluster must read as empty. */
+    a.deltas = p->w == NULL && it > 1;
     STRATA_TRY(run_pass(&a, sum));
     run->n_iter = it;
-    const double *wsum = sum + k * dn, *cnt = sum + k * dn + k;
+    if (a.deltas)
+      for (size_t q = 0; q + 2 < len; q++) tot[q] += sum[q];
+    else
+      memcpy(tot, sum, (len - 2) * sizeof(double));
+    const double *wsum = tot + k * dn, *cnt = tot + k * dn + k;
     const double cost = sum[len - 2], changes = sum[len - 1];
     memcpy(old_c, run->centers, (size_t)(k * dn) * sizeof(double));
     memcpy(old_m, run->modes, (size_t)(k * dc) * sizeof(int32_t));
@@ -407,7 +443,7 @@ strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
         empty[n_empty++] = j;
         continue;
       }
-      for (int64_t t = 0; t < dn; t++) run->centers[j * dn + t] = sum[j * dn + t] / wsum[j];
+      for (int64_t t = 0; t < dn; t++) run->centers[j * dn + t] = tot[j * dn + t] / wsum[j];
       for (int64_t t = 0; t < dc; t++) {
         const double *ct = cnt + j * L + p->level_off[t];
         int32_t best = 0;
@@ -468,6 +504,7 @@ cleanup:
   strata_free(shift);
   packed_free(&pk);
   strata_free(sum);
+  strata_free(tot);
   strata_free(old_c);
   strata_free(old_m);
   strata_free(empty);
