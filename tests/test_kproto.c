@@ -97,7 +97,7 @@ static double spec_cost(int64_t dn, int64_t dc, const double *x, const int32_t *
 
 static void test_kernel_variants_match_ref(void **state) {
   (void)state;
-  static const int64_t dns[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65};
+  static const int64_t dns[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 130};
   static const int64_t ns[] = {1, 2, 5, 13};
   const strata_kernels *tables[STRATA_ISA_COUNT];
   int nt = 0;
@@ -106,7 +106,7 @@ static void test_kernel_variants_match_ref(void **state) {
     const strata_kernels *kt = strata_kernels_for((strata_isa)isa);
     if (kt != NULL) tables[nt++] = kt;
   }
-  const int64_t nmax = 13, dnmax = 65, dcmax = 6, kmax = 70, pad = 3;
+  const int64_t nmax = 13, dnmax = 130, dcmax = 6, kmax = 70, pad = 3;
   /* One element past an aligned start: every row and table is misaligned for AVX. */
   double *xbuf = xmalloc((size_t)(nmax * (dnmax + pad) + 1) * sizeof(double));
   int32_t *cbuf = xmalloc((size_t)(nmax * (dcmax + pad) + 1) * sizeof(int32_t));

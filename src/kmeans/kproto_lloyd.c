@@ -3,13 +3,15 @@
  * Huang's online one): each pass assigns every row to its nearest prototype through the
  * mixed argmin kernel (kernels.h), and in the same pass, while the rows are in cache, adds
  * them into per-block partials: numeric sums (k x dn), weights (k), level counts (k x the
- * total of the columns' levels), the cost and the changed labels. The driver adds the blocks'
+ * total of the columns' levels), the cost and the changed labels (after the first pass of an
+ * unweighted fit only the changed rows' moves, added to kept totals). The driver adds the blocks'
  * partials in block order, so means are bit-identical for any thread count, and level counts
  * are exact integers (or fixed-order weight sums). New prototypes: means = sums / weight,
  * modes = the most frequent level, the smallest code on a tie.
  *
- * Cost: O(n k (dn + dc)) per pass for the kernel plus O(n (dn + dc)) for the sums; the k x
- * levels count table per block is small for the pipeline's few categorical columns.
+ * Cost: O(n k (dn + dc)) per pass for the kernel plus O(n (dn + dc)) for the sums (after the
+ * first pass only over the rows that changed label, in unweighted fits); the k x levels count
+ * table per block is small for the pipeline's few categorical columns.
  *
  * Hamerly's bounds (Hamerly 2010, "Making k-means even faster"), exact. D(x, c) =
  * sqrt(cost(x, c)) is a metric: the l2 product of the Euclidean metric on the numeric part
@@ -26,8 +28,10 @@
  * outward by a further 2^-50 relative after every sqrt, add or subtract. Then a skipped row's
  * computed cost to its prototype is strictly below every other computed cost, so the kernel
  * would pick it too, ties included: labels, sums and prototypes are LLOYD_PLAIN's bit for
- * bit. The pass still reads every row for the sums (full sums keep plain and bounded runs
- * identical), so the gain is the scan: at the pipeline's k ~ 5 about half a pass.
+ * bit. Unweighted fits keep their sums between passes (kp_lloyd), so a row that the bounds
+ * keep and whose label did not change is not read at all. Measured (1 thread, a loaded
+ * 2-vCPU Zen 4, CPU seconds of a whole fit): 500k x 20 + 5 codes, k = 20, 65 iterations:
+ * 1.19 bounded against 1.86 plain; at k = 5 (8 iterations) the two are within the noise.
  * Memory: 16 bytes a row for the bounds.
  */
 #include <math.h>
