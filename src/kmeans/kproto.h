@@ -55,7 +55,8 @@ typedef enum strata_kproto_algorithm {
 typedef struct strata_kproto_params {
   int64_t k; /* prototypes, 1 <= k <= n (default 8) */
   /* Weight of a categorical mismatch, finite. Negative (the default, -1): 0.5 x the mean over
-   * the numeric columns of their population standard deviation (the kmodes package's rule;
+   * the numeric columns of their population standard deviation, unweighted and from fixed
+   * block sums (the kmodes package's rule;
    * Huang suggests the mean sd itself), or 1 when dn = 0. 0 is allowed: the codes are then
    * ignored for the assignment but the modes are still computed. The pipeline sets it. */
   double gamma;
