@@ -74,8 +74,8 @@ static void check_block(void *arg, int64_t b, int64_t begin, int64_t end, double
   for (int64_t i = begin; i < end; i++) {
     if (p->dn > 0) {
       const double *xi = p->x + i * p->ldx;
-      /* Sum first: a finite sum proves the row finite, and most rows are. Overflow of the sum
-       * alone sends the row to the exact per-value test. */
+      /* x * 0 is 0 for a finite x and NaN for an infinite or NaN one: a zero sum proves the
+       * row finite without a branch per value; only a bad row takes the per-value scan. */
       double s = 0.0;
       for (int64_t t = 0; t < p->dn; t++) s += xi[t] * 0.0;
       if (s != 0.0)

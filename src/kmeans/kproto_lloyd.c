@@ -103,6 +103,12 @@ static double own_cost(const kp_problem *p, int64_t i, const double *centers,
   return acc + p->gamma * (double)mis;
 }
 
+/* The lower bound from a scan's second cost: an infinite one with k > 1 is an overflow of
+ * huge values (inputs are finite), which says nothing about later costs. */
+static inline double lower_from(double c2, int64_t k, double lo) {
+  return isinf(c2) && k > 1 ? 0.0 : down(sqrt(c2 * lo));
+}
+
 /* Labels of rows [i0, i0 + m) through the bounds; c[r] is NaN for rows not scanned (their cost
  * is not known exactly: the bounded fit computes its total in a final pass). */
 static void bounded_chunk(const kp_pass *a, int64_t i0, int64_t m, int32_t *lab, double *c) {
@@ -116,7 +122,7 @@ static void bounded_chunk(const kp_pass *a, int64_t i0, int64_t m, int32_t *lab,
                               a->pmodes, p->gamma, lab, c, c2);
     for (int64_t r = 0; r < m; r++) {
       a->u[i0 + r] = up(sqrt(c[r] * hi));
-      a->l[i0 + r] = down(sqrt(c2[r] * lo));
+      a->l[i0 + r] = lower_from(c2[r], p->k, lo);
     }
     return;
   }
@@ -150,7 +156,7 @@ static void bounded_chunk(const kp_pass *a, int64_t i0, int64_t m, int32_t *lab,
     lab[r] = tl[s];
     c[r] = tc[s];
     a->u[i] = up(sqrt(tc[s] * hi));
-    a->l[i] = down(sqrt(tc2[s] * lo));
+    a->l[i] = lower_from(tc2[s], p->k, lo);
   }
 }
 
