@@ -4,9 +4,9 @@
  * The scheme of kproto_avx512.c with a panel of 8 prototypes as two YMM halves: per lane the
  * reference's sequential fma chain over the numeric columns, exact int32 mismatch counts
  * converted to double and added with one fma, per-lane best / index / second, and a
- * branch-free combine per row (lowest index on a tie). Two rows share each loaded panel column: four
- * accumulators plus twelve tracking registers fill the sixteen YMM registers.
- * Bit-identical to kproto_ref.c. Cost O(n k (dn + dc) / 4).
+ * branch-free combine per row (lowest index on a tie). Two rows share each loaded panel column:
+ * four accumulators plus twelve tracking registers fill the sixteen YMM registers. Bit-identical to
+ * kproto_ref.c. Cost O(n k (dn + dc) / 4).
  */
 #ifndef __AVX2__
 #error "kproto_avx2.c must be compiled with -mavx2 -mfma"
@@ -94,8 +94,8 @@ KP_ALWAYS_INLINE void kp_rows(const int R, int64_t dn, int64_t dc, int64_t k,
     const __m256d bb = _mm256_set1_pd(best);
     const __m256d at0 = _mm256_cmp_pd(b1[r][0], bb, _CMP_EQ_OQ);
     const __m256d at1 = _mm256_cmp_pd(b1[r][1], bb, _CMP_EQ_OQ);
-    const double idx = kp_hmin(_mm256_min_pd(_mm256_blendv_pd(inf, i1[r][0], at0),
-                                             _mm256_blendv_pd(inf, i1[r][1], at1)));
+    const double idx = kp_hmin(
+        _mm256_min_pd(_mm256_blendv_pd(inf, i1[r][0], at0), _mm256_blendv_pd(inf, i1[r][1], at1)));
     label[r] = (int32_t)idx;
     if (cost != NULL) cost[r] = best;
     if (cost2 != NULL) {
@@ -112,9 +112,8 @@ KP_ALWAYS_INLINE void kp_rows(const int R, int64_t dn, int64_t dc, int64_t k,
 void strata_k_mixed_argmin_f64_avx2(int64_t n, int64_t dn, int64_t dc, int64_t k,
                                     const double *restrict x, int64_t ldx,
                                     const int32_t *restrict codes, int64_t ldc,
-                                    const double *restrict packed,
-                                    const int32_t *restrict pmodes, double gamma,
-                                    int32_t *restrict label, double *restrict cost,
+                                    const double *restrict packed, const int32_t *restrict pmodes,
+                                    double gamma, int32_t *restrict label, double *restrict cost,
                                     double *restrict cost2) {
   const double *xr[KP_ROWS];
   const int32_t *cr[KP_ROWS];
@@ -136,12 +135,12 @@ void strata_k_mixed_argmin_f64_avx2(int64_t n, int64_t dn, int64_t dc, int64_t k
 }
 
 void strata_k_mixed_argmin_rows_f64_avx2(int64_t m, const int64_t *restrict rows, int64_t dn,
-                                        int64_t dc, int64_t k, const double *restrict x,
-                                        int64_t ldx, const int32_t *restrict codes, int64_t ldc,
-                                        const double *restrict packed,
-                                        const int32_t *restrict pmodes, double gamma,
-                                        int32_t *restrict label, double *restrict cost,
-                                        double *restrict cost2) {
+                                         int64_t dc, int64_t k, const double *restrict x,
+                                         int64_t ldx, const int32_t *restrict codes, int64_t ldc,
+                                         const double *restrict packed,
+                                         const int32_t *restrict pmodes, double gamma,
+                                         int32_t *restrict label, double *restrict cost,
+                                         double *restrict cost2) {
   const double *xr[KP_ROWS];
   const int32_t *cr[KP_ROWS];
   int64_t r0 = 0;
@@ -150,8 +149,8 @@ void strata_k_mixed_argmin_rows_f64_avx2(int64_t m, const int64_t *restrict rows
       xr[r] = dn > 0 ? x + rows[r0 + r] * ldx : x;
       cr[r] = dc > 0 ? codes + rows[r0 + r] * ldc : codes;
     }
-    kp_rows(KP_ROWS, dn, dc, k, xr, cr, packed, pmodes, gamma, label + r0,
-            cost ? cost + r0 : NULL, cost2 ? cost2 + r0 : NULL);
+    kp_rows(KP_ROWS, dn, dc, k, xr, cr, packed, pmodes, gamma, label + r0, cost ? cost + r0 : NULL,
+            cost2 ? cost2 + r0 : NULL);
   }
   for (; r0 < m; r0++) {
     xr[0] = dn > 0 ? x + rows[r0] * ldx : x;

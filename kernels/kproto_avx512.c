@@ -88,7 +88,6 @@ KP_ALWAYS_INLINE void kp_rows(const int R, int64_t dn, int64_t dc, int64_t k,
   }
 }
 
-
 /* ---- rows in lanes: 8 rows per register, prototypes in turn.
  * For dn <= KP_RL_MAX_DN and dc <= KP_RL_MAX_DC: each group of 8 rows is gathered once into
  * column vectors (xt[t] = column t of the 8 rows, ct[t] likewise for the codes), then for
@@ -103,8 +102,7 @@ KP_ALWAYS_INLINE void kp_rows(const int R, int64_t dn, int64_t dc, int64_t k,
 #define KP_RL_MAX_DN 128
 #define KP_RL_MAX_DC 64
 
-KP_ALWAYS_INLINE void kp_rl_update(__m512d v, double j, __m512d *b1, __m512d *b2,
-                                   __m512d *lab) {
+KP_ALWAYS_INLINE void kp_rl_update(__m512d v, double j, __m512d *b1, __m512d *b2, __m512d *lab) {
   const __mmask8 lt = _mm512_cmp_pd_mask(v, *b1, _CMP_LT_OQ);
   *b2 = _mm512_min_pd(*b2, _mm512_max_pd(*b1, v));
   *b1 = _mm512_min_pd(*b1, v);
@@ -114,9 +112,8 @@ KP_ALWAYS_INLINE void kp_rl_update(__m512d v, double j, __m512d *b1, __m512d *b2
 /* J prototypes from j0 for the gathered group (J a constant after inlining). */
 KP_ALWAYS_INLINE void kp_rl_protos(const int J, int64_t j0, int64_t dn, int64_t dc,
                                    const double *xt, const int32_t *ct,
-                                   const double *restrict packed,
-                                   const int32_t *restrict pmodes, __m512d g, __m512d *b1,
-                                   __m512d *b2, __m512d *lab) {
+                                   const double *restrict packed, const int32_t *restrict pmodes,
+                                   __m512d g, __m512d *b1, __m512d *b2, __m512d *lab) {
   const double *cp[4];
   const int32_t *mp[4];
   for (int q = 0; q < J; q++) {
@@ -150,8 +147,8 @@ KP_ALWAYS_INLINE void kp_rl_protos(const int J, int64_t j0, int64_t dn, int64_t 
 /* Eight rows at element offsets xoff (numeric) and coff (codes) from x and codes. */
 static void kp_rl_group(__m512i xoff, __m512i coff, int64_t dn, int64_t dc, int64_t k,
                         const double *restrict x, const int32_t *restrict codes,
-                        const double *restrict packed, const int32_t *restrict pmodes,
-                        double gamma, int32_t *label, double *cost, double *cost2) {
+                        const double *restrict packed, const int32_t *restrict pmodes, double gamma,
+                        int32_t *label, double *cost, double *cost2) {
   _Alignas(64) double xt[KP_RL_MAX_DN * KP_W];
   _Alignas(64) int32_t ct[KP_RL_MAX_DC * KP_W];
   /* Plain copies, not gathers: on this Zen 4 the gathers made the kernel 3x slower. */
@@ -179,9 +176,8 @@ static inline int kp_rl_fits(int64_t dn, int64_t dc) {
 void strata_k_mixed_argmin_f64_avx512(int64_t n, int64_t dn, int64_t dc, int64_t k,
                                       const double *restrict x, int64_t ldx,
                                       const int32_t *restrict codes, int64_t ldc,
-                                      const double *restrict packed,
-                                      const int32_t *restrict pmodes, double gamma,
-                                      int32_t *restrict label, double *restrict cost,
+                                      const double *restrict packed, const int32_t *restrict pmodes,
+                                      double gamma, int32_t *restrict label, double *restrict cost,
                                       double *restrict cost2) {
   const double *xr[KP_ROWS];
   const int32_t *cr[KP_ROWS];
@@ -212,12 +208,12 @@ void strata_k_mixed_argmin_f64_avx512(int64_t n, int64_t dn, int64_t dc, int64_t
 }
 
 void strata_k_mixed_argmin_rows_f64_avx512(int64_t m, const int64_t *restrict rows, int64_t dn,
-                                        int64_t dc, int64_t k, const double *restrict x,
-                                        int64_t ldx, const int32_t *restrict codes, int64_t ldc,
-                                        const double *restrict packed,
-                                        const int32_t *restrict pmodes, double gamma,
-                                        int32_t *restrict label, double *restrict cost,
-                                        double *restrict cost2) {
+                                           int64_t dc, int64_t k, const double *restrict x,
+                                           int64_t ldx, const int32_t *restrict codes, int64_t ldc,
+                                           const double *restrict packed,
+                                           const int32_t *restrict pmodes, double gamma,
+                                           int32_t *restrict label, double *restrict cost,
+                                           double *restrict cost2) {
   const double *xr[KP_ROWS];
   const int32_t *cr[KP_ROWS];
   int64_t r0 = 0;
@@ -234,8 +230,8 @@ void strata_k_mixed_argmin_rows_f64_avx512(int64_t m, const int64_t *restrict ro
       xr[r] = dn > 0 ? x + rows[r0 + r] * ldx : x;
       cr[r] = dc > 0 ? codes + rows[r0 + r] * ldc : codes;
     }
-    kp_rows(KP_ROWS, dn, dc, k, xr, cr, packed, pmodes, gamma, label + r0,
-            cost ? cost + r0 : NULL, cost2 ? cost2 + r0 : NULL);
+    kp_rows(KP_ROWS, dn, dc, k, xr, cr, packed, pmodes, gamma, label + r0, cost ? cost + r0 : NULL,
+            cost2 ? cost2 + r0 : NULL);
   }
   for (; r0 < m; r0++) {
     xr[0] = dn > 0 ? x + rows[r0] * ldx : x;

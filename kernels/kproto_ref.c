@@ -79,8 +79,7 @@ void strata_k_mixed_argmin_rows_f64_ref(int64_t m, const int64_t *restrict rows,
                                         int32_t *restrict label, double *restrict cost,
                                         double *restrict cost2) {
   for (int64_t r = 0; r < m; r++)
-    strata_k_mixed_argmin_f64_ref(1, dn, dc, k, dn > 0 ? x + rows[r] * ldx : x, ldx,
-                                  dc > 0 ? codes + rows[r] * ldc : codes, ldc, packed, pmodes,
-                                  gamma, label + r, cost ? cost + r : NULL,
-                                  cost2 ? cost2 + r : NULL);
+    strata_k_mixed_argmin_f64_ref(
+        1, dn, dc, k, dn > 0 ? x + rows[r] * ldx : x, ldx, dc > 0 ? codes + rows[r] * ldc : codes,
+        ldc, packed, pmodes, gamma, label + r, cost ? cost + r : NULL, cost2 ? cost2 + r : NULL);
 }

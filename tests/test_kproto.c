@@ -147,8 +147,8 @@ static void test_kernel_variants_match_ref(void **state) {
           double b1 = HUGE_VAL, b2 = HUGE_VAL;
           int32_t bl = 0;
           for (int64_t j = 0; j < k; j++) {
-            const double v = spec_cost(dn, dc, x + i * ldx, codes + i * ldc, ctr + j * dn,
-                                       mode + j * dc, gamma);
+            const double v =
+                spec_cost(dn, dc, x + i * ldx, codes + i * ldc, ctr + j * dn, mode + j * dc, gamma);
             if (v < b1) {
               b2 = b1;
               b1 = v;
@@ -167,10 +167,11 @@ static void test_kernel_variants_match_ref(void **state) {
           for (int64_t i = 0; i < n; i++) {
             if (lv[i] != lr[i] || memcmp(&cv[i], &cr[i], sizeof(double)) != 0 ||
                 memcmp(&c2v[i], &c2r[i], sizeof(double)) != 0)
-              fail_msg("%s: dn %lld dc %lld k %lld row %lld: label %d/%d cost %.17g/%.17g "
-                       "second %.17g/%.17g",
-                       tables[v]->name, (long long)dn, (long long)dc, (long long)k, (long long)i,
-                       lv[i], lr[i], cv[i], cr[i], c2v[i], c2r[i]);
+              fail_msg(
+                  "%s: dn %lld dc %lld k %lld row %lld: label %d/%d cost %.17g/%.17g "
+                  "second %.17g/%.17g",
+                  tables[v]->name, (long long)dn, (long long)dc, (long long)k, (long long)i, lv[i],
+                  lr[i], cv[i], cr[i], c2v[i], c2r[i]);
           }
           /* The gathered form on the rows in reverse order. */
           int64_t rows[16];
@@ -181,8 +182,8 @@ static void test_kernel_variants_match_ref(void **state) {
             const int64_t q = rows[i];
             if (lv[i] != lr[q] || memcmp(&cv[i], &cr[q], sizeof(double)) != 0 ||
                 memcmp(&c2v[i], &c2r[q], sizeof(double)) != 0)
-              fail_msg("%s rows: dn %lld dc %lld k %lld row %lld", tables[v]->name,
-                       (long long)dn, (long long)dc, (long long)k, (long long)q);
+              fail_msg("%s rows: dn %lld dc %lld k %lld row %lld", tables[v]->name, (long long)dn,
+                       (long long)dc, (long long)k, (long long)q);
           }
           /* cost and cost2 may be NULL: the labels stay the same. */
           tables[v]->mixed_argmin_f64(n, dn, dc, k, x, ldx, codes, ldc, packed + 1, pmodes + 1,
@@ -319,7 +320,8 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
       int64_t cnt = 0;
       for (int64_t i = 0; i < n; i++) cnt += r->label[i] == j;
       assert_int_equal(cnt, members[j]);
-      for (int64_t t = 0; t < dn && cnt > 0; t++) r->ctr[j * dn + t] = tot[j * dn + t] / (double)cnt;
+      for (int64_t t = 0; t < dn && cnt > 0; t++)
+        r->ctr[j * dn + t] = tot[j * dn + t] / (double)cnt;
       if (cnt == 0) {
         /* Largest cost not taken yet, lowest row on a tie. */
         int64_t far = -1;
@@ -488,11 +490,11 @@ static void test_lloyd_fixed_point(void **state) {
     }
   }
   for (int64_t i = 0; i < d.view.n; i++) {
-    double own = spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + lab[i] * 4, mo + lab[i] * 3,
-                           1.0);
+    double own =
+        spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + lab[i] * 4, mo + lab[i] * 3, 1.0);
     for (int64_t j = 0; j < 4; j++)
-      assert_true(own <= spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + j * 4, mo + j * 3,
-                                   1.0));
+      assert_true(own <=
+                  spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + j * 4, mo + j * 3, 1.0));
     total += own;
   }
   assert_true(fabs(strata_kproto_cost(m) - total) <= 1e-9 * total);
@@ -534,7 +536,8 @@ static void test_bounds_equal_plain(void **state) {
     p.algorithm = STRATA_KPROTO_LLOYD_PLAIN;
     strata_kproto *b = fit_or_fail(ctx, &d.view, &p);
     assert_same_fit(a, b);
-    if (getenv("KP_VERBOSE")) fprintf(stderr, "case %zu: %d iterations\n", c, strata_kproto_n_iter(a));
+    if (getenv("KP_VERBOSE"))
+      fprintf(stderr, "case %zu: %d iterations\n", c, strata_kproto_n_iter(a));
     assert_true(strata_kproto_n_iter(a) >= 3);
     strata_kproto_free(a);
     strata_kproto_free(b);
@@ -580,14 +583,14 @@ static void test_threads_bit_identical(void **state) {
     int32_t *l2 = xmalloc((size_t)d.view.n * sizeof(int32_t));
     double *q1 = xmalloc((size_t)d.view.n * sizeof(double));
     double *q2 = xmalloc((size_t)d.view.n * sizeof(double));
-    assert_int_equal(strata_kproto_assign(c1, &d.view, strata_kproto_centers(a),
-                                          strata_kproto_modes(a), 6, strata_kproto_gamma(a), l1,
-                                          q1),
-                     STRATA_OK);
-    assert_int_equal(strata_kproto_assign(c2, &d.view, strata_kproto_centers(a),
-                                          strata_kproto_modes(a), 6, strata_kproto_gamma(a), l2,
-                                          q2),
-                     STRATA_OK);
+    assert_int_equal(
+        strata_kproto_assign(c1, &d.view, strata_kproto_centers(a), strata_kproto_modes(a), 6,
+                             strata_kproto_gamma(a), l1, q1),
+        STRATA_OK);
+    assert_int_equal(
+        strata_kproto_assign(c2, &d.view, strata_kproto_centers(a), strata_kproto_modes(a), 6,
+                             strata_kproto_gamma(a), l2, q2),
+        STRATA_OK);
     assert_memory_equal(l1, l2, (size_t)d.view.n * sizeof(int32_t));
     assert_memory_equal(q1, q2, (size_t)d.view.n * sizeof(double));
     if (strata_kproto_converged(a))
@@ -667,15 +670,14 @@ static void test_default_gamma(void **state) {
 
 /* ------------------------------------------------------------------ kmodes fixtures */
 
-static int read_fixture(const char *path, int64_t *hdr, double *gamma, mixed_data *d,
-                        double **w, double **ic, int32_t **im, int32_t **lab, double **ec,
-                        int32_t **em, double *cost, int *n_iter) {
+static int read_fixture(const char *path, int64_t *hdr, double *gamma, mixed_data *d, double **w,
+                        double **ic, int32_t **im, int32_t **lab, double **ec, int32_t **em,
+                        double *cost, int *n_iter) {
   FILE *f = fopen(path, "r");
   if (f == NULL) return 0;
   long long h[6];
-  assert_int_equal(fscanf(f, "%lld %lld %lld %lld %lld %lld", &h[0], &h[1], &h[2], &h[3], &h[4],
-                          &h[5]),
-                   6);
+  assert_int_equal(
+      fscanf(f, "%lld %lld %lld %lld %lld %lld", &h[0], &h[1], &h[2], &h[3], &h[4], &h[5]), 6);
   for (int i = 0; i < 6; i++) hdr[i] = h[i];
   const int64_t n = hdr[0], dn = hdr[1], dc = hdr[2], k = hdr[3];
   assert_int_equal(fscanf(f, "%lf", gamma), 1);
@@ -707,8 +709,8 @@ static int read_fixture(const char *path, int64_t *hdr, double *gamma, mixed_dat
 
 static void test_huang_equals_kmodes_fixtures(void **state) {
   (void)state;
-  static const char *const names[] = {"blobs_small", "blobs_three", "mixed_four",
-                                      "weighted",    "cat_heavy",   "capped",    "mode_ties"};
+  static const char *const names[] = {"blobs_small", "blobs_three", "mixed_four", "weighted",
+                                      "cat_heavy",   "capped",      "mode_ties"};
   /* The fixtures sit beside this file: tests/golden/kproto (README there). */
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", __FILE__);

@@ -60,10 +60,10 @@ typedef struct strata_kproto_params {
    * Huang suggests the mean sd itself), or 1 when dn = 0. 0 is allowed: the codes are then
    * ignored for the assignment but the modes are still computed. The pipeline sets it. */
   double gamma;
-  int max_iter;     /* iterations, >= 1 (default 100, as kmodes) */
-  int n_init;       /* runs from seeds derived from `seed`, the lowest cost kept (default 1;
-                       1 whenever initial prototypes are given) */
-  uint64_t seed;    /* of the D^2 seeding; results depend on it, never on the thread count */
+  int max_iter;  /* iterations, >= 1 (default 100, as kmodes) */
+  int n_init;    /* runs from seeds derived from `seed`, the lowest cost kept (default 1;
+                    1 whenever initial prototypes are given) */
+  uint64_t seed; /* of the D^2 seeding; results depend on it, never on the thread count */
   strata_kproto_algorithm algorithm; /* default LLOYD */
   /* Initial prototypes (k x dn numeric and k x dc codes, row-major, borrowed for the call),
    * both or neither; NULL: seeding (below). */
@@ -116,11 +116,11 @@ int64_t strata_kproto_k(const strata_kproto *model);
 int64_t strata_kproto_dn(const strata_kproto *model);
 int64_t strata_kproto_dc(const strata_kproto *model);
 int64_t strata_kproto_n(const strata_kproto *model);
-double strata_kproto_gamma(const strata_kproto *model);         /* the gamma used */
+double strata_kproto_gamma(const strata_kproto *model);          /* the gamma used */
 const double *strata_kproto_centers(const strata_kproto *model); /* k x dn, row-major */
 const int32_t *strata_kproto_modes(const strata_kproto *model);  /* k x dc, row-major */
 const int32_t *strata_kproto_labels(const strata_kproto *model); /* n, in [0, k) */
-double strata_kproto_cost(const strata_kproto *model);          /* weighted total cost */
+double strata_kproto_cost(const strata_kproto *model);           /* weighted total cost */
 int strata_kproto_n_iter(const strata_kproto *model);
 int strata_kproto_converged(const strata_kproto *model);
 strata_kproto_algorithm strata_kproto_algorithm_used(const strata_kproto *model);

@@ -73,8 +73,8 @@ static inline double down(double v) { return v * (1.0 - 0x1.0p-50); }
 
 /* A row's computed cost to prototype j, as a plain loop: not the kernel's chain bit for bit,
  * but within eta of the true cost, which is all a bound needs. */
-static double own_cost(const kp_problem *p, int64_t i, const double *centers,
-                       const int32_t *modes, int64_t j) {
+static double own_cost(const kp_problem *p, int64_t i, const double *centers, const int32_t *modes,
+                       int64_t j) {
   /* Four chains: a sum of non-negative terms in any order stays within eta, and one chain
    * would wait on the adder's latency. */
   double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -149,8 +149,8 @@ static void bounded_chunk(const kp_pass *a, int64_t i0, int64_t m, int32_t *lab,
   /* The undecided rows, gathered, in the kernel's multi-row tiles. */
   int32_t tl[KP_CHUNK];
   double tc[KP_CHUNK], tc2[KP_CHUNK];
-  p->kern->mixed_argmin_rows_f64(nt, todo, dn, dc, p->k, p->x, p->ldx, p->codes, p->ldc,
-                                 a->packed, a->pmodes, p->gamma, tl, tc, tc2);
+  p->kern->mixed_argmin_rows_f64(nt, todo, dn, dc, p->k, p->x, p->ldx, p->codes, p->ldc, a->packed,
+                                 a->pmodes, p->gamma, tl, tc, tc2);
   for (int64_t s = 0; s < nt; s++) {
     const int64_t r = at[s], i = todo[s];
     lab[r] = tl[s];
@@ -406,12 +406,10 @@ strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
   a.packed = pk.num;
   a.pmodes = pk.modes;
   if (p->bounds) {
-    STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "upper bounds",
-                            (void **)&a.u));
-    STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "lower bounds",
-                            (void **)&a.l));
-    STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(double), "prototype shifts",
-                            (void **)&shift));
+    STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "upper bounds", (void **)&a.u));
+    STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "lower bounds", (void **)&a.l));
+    STRATA_TRY(
+        strata_alloc(p->ctx, (size_t)k, sizeof(double), "prototype shifts", (void **)&shift));
     a.shift = shift;
   }
   STRATA_TRY(strata_alloc(p->ctx, len, sizeof(double), "k-prototypes sums", (void **)&sum));
@@ -420,10 +418,8 @@ strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
                           (void **)&old_c));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)(k * dc + 1), sizeof(int32_t), "previous modes",
                           (void **)&old_m));
-  STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(int64_t), "empty clusters",
-                          (void **)&empty));
-  STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(int64_t), "re-seeding rows",
-                          (void **)&rows));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(int64_t), "empty clusters", (void **)&empty));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)k, sizeof(int64_t), "re-seeding rows", (void **)&rows));
   /* No label yet: the first pass counts every row as changed. */
   for (int64_t i = 0; i < p->n; i++) run->labels[i] = -1;
   run->converged = 0;
@@ -469,7 +465,8 @@ strata_status kp_lloyd(const kp_problem *p, kp_run *run) {
       for (int64_t s = 0; s < n_empty; s++) {
         const int64_t j = empty[s], i = rows[s];
         if (dn > 0) memcpy(run->centers + j * dn, p->x + i * p->ldx, (size_t)dn * sizeof(double));
-        if (dc > 0) memcpy(run->modes + j * dc, p->codes + i * p->ldc, (size_t)dc * sizeof(int32_t));
+        if (dc > 0)
+          memcpy(run->modes + j * dc, p->codes + i * p->ldc, (size_t)dc * sizeof(int32_t));
       }
     }
     run->cost = cost;
