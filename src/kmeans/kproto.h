@@ -40,7 +40,9 @@ typedef enum strata_kproto_algorithm {
    * and mode (the default). Parallel over row blocks with fixed-order sums: the same result
    * for any thread count. Converged when no label changes. Hamerly's bounds (Hamerly 2010)
    * on D = sqrt(cost), a metric, let most rows skip the k-way scan after the first passes;
-   * the result is LLOYD_PLAIN's bit for bit. */
+   * the result is LLOYD_PLAIN's bit for bit. Unweighted fits keep the numeric sums between
+   * passes and add only the moved rows' changes, so a mean may differ from a fresh sum of
+   * its rows in the last bits (identically for LLOYD, LLOYD_PLAIN and any thread count). */
   STRATA_KPROTO_LLOYD = 0,
   /* Huang's online iteration exactly as the Python kmodes package 0.12.2 runs KPrototypes:
    * one assignment pass without updates, the prototypes from it, then per iteration a pass
@@ -55,10 +57,10 @@ typedef enum strata_kproto_algorithm {
 typedef struct strata_kproto_params {
   int64_t k; /* prototypes, 1 <= k <= n (default 8) */
   /* Weight of a categorical mismatch, finite. Negative (the default, -1): 0.5 x the mean over
-   * the numeric columns of their population standard deviation, unweighted and from fixed
-   * block sums (the kmodes package's rule;
-   * Huang suggests the mean sd itself), or 1 when dn = 0. 0 is allowed: the codes are then
-   * ignored for the assignment but the modes are still computed. The pipeline sets it. */
+   * the numeric columns of their population standard deviation, unweighted, from fixed block
+   * sums (the kmodes package's rule; Huang suggests the mean sd itself), or 1 when dn = 0.
+   * 0 is allowed: the codes are then ignored for the assignment but the modes are still
+   * computed. The pipeline sets it. */
   double gamma;
   int max_iter;  /* iterations, >= 1 (default 100, as kmodes) */
   int n_init;    /* runs from seeds derived from `seed`, the lowest cost kept (default 1;
@@ -130,7 +132,8 @@ strata_kproto_algorithm strata_kproto_algorithm_used(const strata_kproto *model)
  * on a tie) and, unless cost is NULL, cost[i] = the row's cost to it. For scoring new rows
  * with a saved model. The costs are the assignment kernel's (kernels.h), the same for every
  * ISA and any thread count. Errors: as strata_kproto_fit for the view, gamma (finite, >= 0),
- * k and the modes (within the levels); labels must hold n entries. Thread safety as the fit. */
+ * k (>= 1; may exceed n) and the prototypes (finite, modes within the levels); labels must
+ * hold n entries. Thread safety as the fit. */
 strata_status strata_kproto_assign(strata_ctx *ctx, const strata_mixed *x, const double *centers,
                                    const int32_t *modes, int64_t k, double gamma, int32_t *labels,
                                    double *cost);
