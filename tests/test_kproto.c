@@ -438,9 +438,11 @@ static void test_lloyd_equals_brute_force(void **state) {
     p.init_codes = dc > 0 ? im : NULL;
     bf_result r;
     brute_lloyd(&d, k, cases[c].gamma, cases[c].max_iter, ic, im, &r);
-    /* Bounded and plain alike. */
-    for (int alg = 0; alg < 2; alg++) {
-      p.algorithm = alg ? STRATA_KPROTO_LLOYD_PLAIN : STRATA_KPROTO_LLOYD;
+    /* Default, bounded and plain alike. */
+    const strata_kproto_algorithm algs[] = {STRATA_KPROTO_LLOYD, STRATA_KPROTO_LLOYD_BOUNDED,
+                                            STRATA_KPROTO_LLOYD_PLAIN};
+    for (int alg = 0; alg < 3; alg++) {
+      p.algorithm = algs[alg];
       strata_kproto *m = fit_or_fail(ctx, &d.view, &p);
       assert_same_as_brute(m, &r, d.view.n);
       if (cases[c].max_iter < 10) assert_int_equal(strata_kproto_converged(m), 0);
@@ -531,7 +533,7 @@ static void test_bounds_equal_plain(void **state) {
     p.seed = 17 + c;
     p.max_iter = 300;
     p.weights = cases[c].weighted ? w : NULL;
-    p.algorithm = STRATA_KPROTO_LLOYD;
+    p.algorithm = STRATA_KPROTO_LLOYD_BOUNDED;
     strata_kproto *a = fit_or_fail(ctx, &d.view, &p);
     p.algorithm = STRATA_KPROTO_LLOYD_PLAIN;
     strata_kproto *b = fit_or_fail(ctx, &d.view, &p);
@@ -573,8 +575,10 @@ static void test_threads_bit_identical(void **state) {
   p.k = 6;
   p.n_init = 2;
   p.seed = 5;
-  for (int weighted = 0; weighted < 2; weighted++) {
-    p.weights = weighted ? w : NULL;
+  for (int weighted = 0; weighted < 4; weighted++) {
+    /* Unweighted and weighted, plain (the default at k = 6) and bounded. */
+    p.weights = weighted % 2 ? w : NULL;
+    p.algorithm = weighted < 2 ? STRATA_KPROTO_LLOYD : STRATA_KPROTO_LLOYD_BOUNDED;
     strata_kproto *a = fit_or_fail(c1, &d.view, &p), *b = fit_or_fail(c2, &d.view, &p);
     assert_same_fit(a, b);
     assert_true(strata_kproto_gamma(a) > 0.0);
@@ -606,7 +610,9 @@ static void test_threads_bit_identical(void **state) {
   p.weights = NULL;
   p.algorithm = STRATA_KPROTO_HUANG;
   p.n_init = 1;
-  strata_kproto *a = fit_or_fail(c1, &d.view, &p), *b = fit_or_fail(c2, &d.view, &p);
+  strata_mixed part = d.view;
+  part.n = 6000; /* sequential and O(n k) per row move: a slice is enough */
+  strata_kproto *a = fit_or_fail(c1, &part, &p), *b = fit_or_fail(c2, &part, &p);
   assert_same_fit(a, b);
   strata_kproto_free(a);
   strata_kproto_free(b);
