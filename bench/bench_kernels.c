@@ -3,6 +3,8 @@
  *
  * Usage: bench_kernels [n d k [f32|f64 [seconds [blobs]]]]   (default 65536 16 64 f32 0.3)
  *        bench_kernels crossover [f32|f64]            (GEMM vs packed kernels over a (k, d) grid)
+ *        bench_kernels kproto [n dn dc k [seconds]]   (k-prototypes mixed argmin, default
+ *                                                      65536 20 5 5 0.3)
  *
  * Prints the ISA, compiler and OpenBLAS configuration first (as every benchmark here must),
  * then per ISA the time per row and GFLOP/s of each kernel, counting 2 n k d flops per
@@ -275,8 +277,74 @@ static int crossover(int f64) {
   return 0;
 }
 
+/* The k-prototypes assignment kernel (kernels.h): uniform numbers in [-1, 1], codes in
+ * [0, 4), prototypes copied from rows, gamma 1; with and without the second cost that
+ * Hamerly's bounds take. Cache-resident unless n is raised. */
+static int bench_kproto(int argc, char **argv) {
+  const int64_t n = argc > 2 ? atoll(argv[2]) : 65536, dn = argc > 3 ? atoll(argv[3]) : 20;
+  const int64_t dc = argc > 4 ? atoll(argv[4]) : 5, k = argc > 5 ? atoll(argv[5]) : 5;
+  const double seconds = argc > 6 ? atof(argv[6]) : 0.3;
+  if (n < 1 || dn < 0 || dc < 0 || dn + dc < 1 || k < 1 || k > n) {
+    fprintf(stderr, "usage: bench_kernels kproto [n dn dc k [seconds]]\n");
+    return 2;
+  }
+  header(1);
+  printf("# kproto n %lld dn %lld dc %lld k %lld\n", (long long)n, (long long)dn, (long long)dc,
+         (long long)k);
+  double *x = xalloc((size_t)(n * dn + 1) * sizeof(double));
+  int32_t *codes = xalloc((size_t)(n * dc + 1) * sizeof(int32_t));
+  double *ctr = xalloc((size_t)(k * dn + 1) * sizeof(double));
+  int32_t *modes = xalloc((size_t)(k * dc + 1) * sizeof(int32_t));
+  double *packed = xalloc(strata_k_packed_len_f64(k, dn) * sizeof(double));
+  int32_t *pmodes = xalloc((strata_k_packed_modes_len(k, dc) + 1) * sizeof(int32_t));
+  int32_t *label = xalloc((size_t)n * sizeof(int32_t));
+  double *cost = xalloc((size_t)n * sizeof(double)), *cost2 = xalloc((size_t)n * sizeof(double));
+  fill(x, n * dn, 1, 1, 1);
+  for (int64_t i = 0; i < n * dc; i++) {
+    strata_rng g;
+    strata_rng_init(&g, 1, 2, (uint64_t)i);
+    codes[i] = (int32_t)strata_rng_below(&g, 4);
+  }
+  for (int64_t j = 0; j < k; j++) {
+    const int64_t src = j * (n / k);
+    memcpy(ctr + j * dn, x + src * dn, (size_t)dn * sizeof(double));
+    memcpy(modes + j * dc, codes + src * dc, (size_t)dc * sizeof(int32_t));
+  }
+  strata_k_pack_centers_f64(k, dn, ctr, dn, packed);
+  strata_k_pack_modes(k, dc, modes, dc, pmodes);
+  for (int isa = STRATA_ISA_REF; isa < STRATA_ISA_COUNT; isa++) {
+    const strata_kernels *kt = strata_kernels_for((strata_isa)isa);
+    if (kt == NULL) continue;
+    const int64_t m = isa == STRATA_ISA_REF && n > 2048 ? 2048 : n; /* the reference is slow */
+    for (int second = 0; second < 2; second++) {
+      double best = 1e300, spent = 0.0;
+      while (spent < (isa == STRATA_ISA_REF ? 0.05 : seconds)) {
+        const double t0 = now();
+        kt->mixed_argmin_f64(m, dn, dc, k, x, dn, codes, dc, packed, pmodes, 1.0, label, cost,
+                             second ? cost2 : NULL);
+        const double t = now() - t0;
+        spent += t;
+        if (t < best) best = t;
+      }
+      printf("%-7s %-24s %9.2f ns/row\n", kt->name,
+             second ? "mixed_argmin+cost2" : "mixed_argmin", best / (double)m * 1e9);
+    }
+  }
+  free(x);
+  free(codes);
+  free(ctr);
+  free(modes);
+  free(packed);
+  free(pmodes);
+  free(label);
+  free(cost);
+  free(cost2);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   openblas_set_num_threads(1);
+  if (argc >= 2 && strcmp(argv[1], "kproto") == 0) return bench_kproto(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "crossover") == 0) {
     int f64 = argc >= 3 && strcmp(argv[2], "f64") == 0;
     header(f64);

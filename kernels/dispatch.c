@@ -31,7 +31,8 @@
         strata_k_dot_argmin_f64_##isa, strata_k_dot_argmin2_f64_##isa,                            \
         strata_k_sqdist_f64_##isa, strata_k_sqdist_min_f64_##isa, strata_k_sqnorm_f64_##isa,      \
         strata_k_accumulate_f64_##isa, strata_k_gemm_argmin_f64_##isa,                            \
-        strata_k_sqdist_label_f64_##isa, NULL, NULL, strata_k_mixed_argmin_f64_##isa             \
+        strata_k_sqdist_label_f64_##isa, NULL, NULL, strata_k_mixed_argmin_f64_##isa,            \
+        strata_k_mixed_argmin_rows_f64_##isa                                                      \
   }
 
 static const strata_kernels kernel_tables[STRATA_ISA_COUNT] = {

@@ -263,6 +263,18 @@ typedef void (*strata_k_mixed_argmin_f64_fn)(int64_t n, int64_t dn, int64_t dc, 
                                              int32_t *restrict label, double *restrict cost,
                                              double *restrict cost2);
 
+/* The same for the m rows listed in rows[0..m) (indices into x and codes, any order):
+ * label[r], cost[r], cost2[r] belong to row rows[r]. For the rows that bounds leave undecided:
+ * scattered, yet scanned in the kernel's multi-row tiles. */
+typedef void (*strata_k_mixed_argmin_rows_f64_fn)(int64_t m, const int64_t *restrict rows,
+                                                  int64_t dn, int64_t dc, int64_t k,
+                                                  const double *restrict x, int64_t ldx,
+                                                  const int32_t *restrict codes, int64_t ldc,
+                                                  const double *restrict packed,
+                                                  const int32_t *restrict pmodes, double gamma,
+                                                  int32_t *restrict label, double *restrict cost,
+                                                  double *restrict cost2);
+
 #define STRATA_K_DECLARE_KPROTO(isa)                                                              \
   void strata_k_mixed_argmin_f64_##isa(int64_t n, int64_t dn, int64_t dc, int64_t k,              \
                                        const double *restrict x, int64_t ldx,                     \
@@ -270,7 +282,12 @@ typedef void (*strata_k_mixed_argmin_f64_fn)(int64_t n, int64_t dn, int64_t dc, 
                                        const double *restrict packed,                             \
                                        const int32_t *restrict pmodes, double gamma,              \
                                        int32_t *restrict label, double *restrict cost,            \
-                                       double *restrict cost2);
+                                       double *restrict cost2);                                   \
+  void strata_k_mixed_argmin_rows_f64_##isa(                                                      \
+      int64_t m, const int64_t *restrict rows, int64_t dn, int64_t dc, int64_t k,                 \
+      const double *restrict x, int64_t ldx, const int32_t *restrict codes, int64_t ldc,          \
+      const double *restrict packed, const int32_t *restrict pmodes, double gamma,                \
+      int32_t *restrict label, double *restrict cost, double *restrict cost2);
 STRATA_K_DECLARE_KPROTO(ref)
 STRATA_K_DECLARE_KPROTO(avx2)
 STRATA_K_DECLARE_KPROTO(avx512)
@@ -310,6 +327,7 @@ typedef struct strata_kernels {
   strata_k_sqdist_argmin_lb_f32_fn sqdist_argmin_lb_f32; /* NULL unless the bound is free */
   strata_k_sqdist_argmin_lb_f64_fn sqdist_argmin_lb_f64; /* NULL unless the bound is free */
   strata_k_mixed_argmin_f64_fn mixed_argmin_f64;         /* k-prototypes (kproto_*.c) */
+  strata_k_mixed_argmin_rows_f64_fn mixed_argmin_rows_f64;
 } strata_kernels;
 
 /* The table of the process: filled once (thread-safe) with the best ISA that the CPU and the

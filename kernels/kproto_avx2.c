@@ -3,10 +3,10 @@
  *
  * The scheme of kproto_avx512.c with a panel of 8 prototypes as two YMM halves: per lane the
  * reference's sequential fma chain over the numeric columns, exact int32 mismatch counts
- * converted to double and added with one fma, per-lane best / index / second, and one scalar
- * combine per row (lowest index on a tie). Two rows share each loaded panel column: four
- * accumulators plus twelve tracking registers fill the sixteen YMM registers.
- * Bit-identical to kproto_ref.c. Cost O(n k (dn + dc) / 4).
+ * converted to double and added with one fma, per-lane best / index / second, and a
+ * branch-free combine per row (lowest index on a tie). Two rows share each loaded panel column:
+ * four accumulators plus twelve tracking registers fill the sixteen YMM registers. Bit-identical to
+ * kproto_ref.c. Cost O(n k (dn + dc) / 4).
  */
 #ifndef __AVX2__
 #error "kproto_avx2.c must be compiled with -mavx2 -mfma"
@@ -24,22 +24,11 @@
 #define KP_W STRATA_K_PANEL_F64
 #define KP_ROWS 2
 
-/* The 8 lanes' (best, index, second) into one row's label, cost and second cost. */
-KP_ALWAYS_INLINE void kp_combine(const double *b1, const double *i1, const double *b2,
-                                 int32_t *label, double *cost, double *cost2) {
-  int bw = 0;
-  for (int w = 1; w < KP_W; w++)
-    if (b1[w] < b1[bw] || (b1[w] == b1[bw] && i1[w] < i1[bw])) bw = w;
-  *label = (int32_t)i1[bw];
-  if (cost != NULL) *cost = b1[bw];
-  if (cost2 != NULL) {
-    double s = HUGE_VAL;
-    for (int w = 0; w < KP_W; w++) {
-      if (b2[w] < s) s = b2[w];
-      if (w != bw && b1[w] < s) s = b1[w];
-    }
-    *cost2 = s;
-  }
+/* The least of four lanes (exact). */
+KP_ALWAYS_INLINE double kp_hmin(__m256d v) {
+  __m128d m = _mm_min_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  m = _mm_min_sd(m, _mm_unpackhi_pd(m, m));
+  return _mm_cvtsd_f64(m);
 }
 
 KP_ALWAYS_INLINE void kp_rows(const int R, int64_t dn, int64_t dc, int64_t k,
@@ -96,23 +85,35 @@ KP_ALWAYS_INLINE void kp_rows(const int R, int64_t dn, int64_t dc, int64_t k,
       }
     }
   }
+  /* Across the lanes without branches (data-dependent branches mispredicted about twice a
+   * row): the smallest cost, the lowest index holding it, and the second cost as the least of
+   * every lane's second and every other lane's best. All exact (min and compares only). */
+  const __m256d inf = _mm256_set1_pd(HUGE_VAL);
   for (int r = 0; r < R; r++) {
-    double s1[KP_W], si[KP_W], s2[KP_W];
-    for (int h = 0; h < 2; h++) {
-      _mm256_storeu_pd(s1 + 4 * h, b1[r][h]);
-      _mm256_storeu_pd(si + 4 * h, i1[r][h]);
-      _mm256_storeu_pd(s2 + 4 * h, b2[r][h]);
+    const double best = kp_hmin(_mm256_min_pd(b1[r][0], b1[r][1]));
+    const __m256d bb = _mm256_set1_pd(best);
+    const __m256d at0 = _mm256_cmp_pd(b1[r][0], bb, _CMP_EQ_OQ);
+    const __m256d at1 = _mm256_cmp_pd(b1[r][1], bb, _CMP_EQ_OQ);
+    const double idx = kp_hmin(
+        _mm256_min_pd(_mm256_blendv_pd(inf, i1[r][0], at0), _mm256_blendv_pd(inf, i1[r][1], at1)));
+    label[r] = (int32_t)idx;
+    if (cost != NULL) cost[r] = best;
+    if (cost2 != NULL) {
+      const __m256d ii = _mm256_set1_pd(idx);
+      const __m256d own0 = _mm256_and_pd(at0, _mm256_cmp_pd(i1[r][0], ii, _CMP_EQ_OQ));
+      const __m256d own1 = _mm256_and_pd(at1, _mm256_cmp_pd(i1[r][1], ii, _CMP_EQ_OQ));
+      const __m256d o0 = _mm256_min_pd(b2[r][0], _mm256_blendv_pd(b1[r][0], inf, own0));
+      const __m256d o1 = _mm256_min_pd(b2[r][1], _mm256_blendv_pd(b1[r][1], inf, own1));
+      cost2[r] = kp_hmin(_mm256_min_pd(o0, o1));
     }
-    kp_combine(s1, si, s2, label + r, cost ? cost + r : NULL, cost2 ? cost2 + r : NULL);
   }
 }
 
 void strata_k_mixed_argmin_f64_avx2(int64_t n, int64_t dn, int64_t dc, int64_t k,
                                     const double *restrict x, int64_t ldx,
                                     const int32_t *restrict codes, int64_t ldc,
-                                    const double *restrict packed,
-                                    const int32_t *restrict pmodes, double gamma,
-                                    int32_t *restrict label, double *restrict cost,
+                                    const double *restrict packed, const int32_t *restrict pmodes,
+                                    double gamma, int32_t *restrict label, double *restrict cost,
                                     double *restrict cost2) {
   const double *xr[KP_ROWS];
   const int32_t *cr[KP_ROWS];
@@ -130,5 +131,31 @@ void strata_k_mixed_argmin_f64_avx2(int64_t n, int64_t dn, int64_t dc, int64_t k
     cr[0] = dc > 0 ? codes + i * ldc : codes;
     kp_rows(1, dn, dc, k, xr, cr, packed, pmodes, gamma, label + i, cost ? cost + i : NULL,
             cost2 ? cost2 + i : NULL);
+  }
+}
+
+void strata_k_mixed_argmin_rows_f64_avx2(int64_t m, const int64_t *restrict rows, int64_t dn,
+                                         int64_t dc, int64_t k, const double *restrict x,
+                                         int64_t ldx, const int32_t *restrict codes, int64_t ldc,
+                                         const double *restrict packed,
+                                         const int32_t *restrict pmodes, double gamma,
+                                         int32_t *restrict label, double *restrict cost,
+                                         double *restrict cost2) {
+  const double *xr[KP_ROWS];
+  const int32_t *cr[KP_ROWS];
+  int64_t r0 = 0;
+  for (; r0 + KP_ROWS <= m; r0 += KP_ROWS) {
+    for (int r = 0; r < KP_ROWS; r++) {
+      xr[r] = dn > 0 ? x + rows[r0 + r] * ldx : x;
+      cr[r] = dc > 0 ? codes + rows[r0 + r] * ldc : codes;
+    }
+    kp_rows(KP_ROWS, dn, dc, k, xr, cr, packed, pmodes, gamma, label + r0, cost ? cost + r0 : NULL,
+            cost2 ? cost2 + r0 : NULL);
+  }
+  for (; r0 < m; r0++) {
+    xr[0] = dn > 0 ? x + rows[r0] * ldx : x;
+    cr[0] = dc > 0 ? codes + rows[r0] * ldc : codes;
+    kp_rows(1, dn, dc, k, xr, cr, packed, pmodes, gamma, label + r0, cost ? cost + r0 : NULL,
+            cost2 ? cost2 + r0 : NULL);
   }
 }

@@ -70,3 +70,16 @@ void strata_k_mixed_argmin_f64_ref(int64_t n, int64_t dn, int64_t dc, int64_t k,
     if (cost2 != NULL) cost2[i] = b2;
   }
 }
+
+void strata_k_mixed_argmin_rows_f64_ref(int64_t m, const int64_t *restrict rows, int64_t dn,
+                                        int64_t dc, int64_t k, const double *restrict x,
+                                        int64_t ldx, const int32_t *restrict codes, int64_t ldc,
+                                        const double *restrict packed,
+                                        const int32_t *restrict pmodes, double gamma,
+                                        int32_t *restrict label, double *restrict cost,
+                                        double *restrict cost2) {
+  for (int64_t r = 0; r < m; r++)
+    strata_k_mixed_argmin_f64_ref(
+        1, dn, dc, k, dn > 0 ? x + rows[r] * ldx : x, ldx, dc > 0 ? codes + rows[r] * ldc : codes,
+        ldc, packed, pmodes, gamma, label + r, cost ? cost + r : NULL, cost2 ? cost2 + r : NULL);
+}

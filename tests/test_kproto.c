@@ -97,15 +97,16 @@ static double spec_cost(int64_t dn, int64_t dc, const double *x, const int32_t *
 
 static void test_kernel_variants_match_ref(void **state) {
   (void)state;
-  static const int64_t dns[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65};
+  static const int64_t dns[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 130};
   static const int64_t ns[] = {1, 2, 5, 13};
   const strata_kernels *tables[STRATA_ISA_COUNT];
   int nt = 0;
-  for (int isa = STRATA_ISA_AVX2; isa < STRATA_ISA_COUNT; isa++) {
+  /* ref too, for its gathered form (its contiguous form is the oracle). */
+  for (int isa = STRATA_ISA_REF; isa < STRATA_ISA_COUNT; isa++) {
     const strata_kernels *kt = strata_kernels_for((strata_isa)isa);
     if (kt != NULL) tables[nt++] = kt;
   }
-  const int64_t nmax = 13, dnmax = 65, dcmax = 6, kmax = 70, pad = 3;
+  const int64_t nmax = 13, dnmax = 130, dcmax = 6, kmax = 70, pad = 3;
   /* One element past an aligned start: every row and table is misaligned for AVX. */
   double *xbuf = xmalloc((size_t)(nmax * (dnmax + pad) + 1) * sizeof(double));
   int32_t *cbuf = xmalloc((size_t)(nmax * (dcmax + pad) + 1) * sizeof(int32_t));
@@ -146,8 +147,8 @@ static void test_kernel_variants_match_ref(void **state) {
           double b1 = HUGE_VAL, b2 = HUGE_VAL;
           int32_t bl = 0;
           for (int64_t j = 0; j < k; j++) {
-            const double v = spec_cost(dn, dc, x + i * ldx, codes + i * ldc, ctr + j * dn,
-                                       mode + j * dc, gamma);
+            const double v =
+                spec_cost(dn, dc, x + i * ldx, codes + i * ldc, ctr + j * dn, mode + j * dc, gamma);
             if (v < b1) {
               b2 = b1;
               b1 = v;
@@ -166,10 +167,23 @@ static void test_kernel_variants_match_ref(void **state) {
           for (int64_t i = 0; i < n; i++) {
             if (lv[i] != lr[i] || memcmp(&cv[i], &cr[i], sizeof(double)) != 0 ||
                 memcmp(&c2v[i], &c2r[i], sizeof(double)) != 0)
-              fail_msg("%s: dn %lld dc %lld k %lld row %lld: label %d/%d cost %.17g/%.17g "
-                       "second %.17g/%.17g",
-                       tables[v]->name, (long long)dn, (long long)dc, (long long)k, (long long)i,
-                       lv[i], lr[i], cv[i], cr[i], c2v[i], c2r[i]);
+              fail_msg(
+                  "%s: dn %lld dc %lld k %lld row %lld: label %d/%d cost %.17g/%.17g "
+                  "second %.17g/%.17g",
+                  tables[v]->name, (long long)dn, (long long)dc, (long long)k, (long long)i, lv[i],
+                  lr[i], cv[i], cr[i], c2v[i], c2r[i]);
+          }
+          /* The gathered form on the rows in reverse order. */
+          int64_t rows[16];
+          for (int64_t i = 0; i < n; i++) rows[i] = n - 1 - i;
+          tables[v]->mixed_argmin_rows_f64(n, rows, dn, dc, k, x, ldx, codes, ldc, packed + 1,
+                                           pmodes + 1, gamma, lv, cv, c2v);
+          for (int64_t i = 0; i < n; i++) {
+            const int64_t q = rows[i];
+            if (lv[i] != lr[q] || memcmp(&cv[i], &cr[q], sizeof(double)) != 0 ||
+                memcmp(&c2v[i], &c2r[q], sizeof(double)) != 0)
+              fail_msg("%s rows: dn %lld dc %lld k %lld row %lld", tables[v]->name, (long long)dn,
+                       (long long)dc, (long long)k, (long long)q);
           }
           /* cost and cost2 may be NULL: the labels stay the same. */
           tables[v]->mixed_argmin_f64(n, dn, dc, k, x, ldx, codes, ldc, packed + 1, pmodes + 1,
@@ -179,7 +193,7 @@ static void test_kernel_variants_match_ref(void **state) {
         }
       }
     }
-  if (nt > 0) assert_true(checked > 1000);
+  assert_true(checked > 1000);
   free(xbuf);
   free(cbuf);
   free(ctr);
@@ -240,9 +254,12 @@ typedef struct bf_result {
   int n_iter, converged;
 } bf_result;
 
-/* Batch k-prototypes written out plainly: all costs, first minimum, sums in row order,
- * modes by counting, an empty cluster re-seeded with the row of largest cost (lowest index,
- * distinct rows) as kproto.h states, convergence when nothing changes. */
+/* Batch k-prototypes written out plainly: all costs, first minimum, an empty cluster
+ * re-seeded with the row of largest cost (lowest index, distinct rows) as kproto.h states,
+ * convergence when nothing changes. The numeric sums follow the fit's documented arithmetic
+ * for one block: the first pass sums rows in row order; later passes keep the sums and add
+ * the changed rows' moves (minus at the old prototype, plus at the new, in row order, into a
+ * zeroed delta); means = sums / members. Modes by direct counting. */
 static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_iter,
                         const double *init_c, const int32_t *init_m, bf_result *r) {
   const int64_t n = m->view.n, dn = m->view.dn, dc = m->view.dc;
@@ -250,6 +267,10 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
   r->mode = xmalloc((size_t)(k * dc) * sizeof(int32_t));
   r->label = xmalloc((size_t)n * sizeof(int32_t));
   double *cost = xmalloc((size_t)n * sizeof(double));
+  int32_t *prev = xmalloc((size_t)n * sizeof(int32_t));
+  double *tot = calloc((size_t)(k * dn + 1), sizeof(double));
+  double *delta = xmalloc((size_t)(k * dn + 1) * sizeof(double));
+  int64_t *members = calloc((size_t)k, sizeof(int64_t));
   memcpy(r->ctr, init_c, (size_t)(k * dn) * sizeof(double));
   memcpy(r->mode, init_m, (size_t)(k * dc) * sizeof(int32_t));
   for (int64_t i = 0; i < n; i++) r->label[i] = -1;
@@ -257,6 +278,7 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
   for (int it = 1; it <= max_iter; it++) {
     int changes = 0;
     r->cost = 0.0;
+    memcpy(prev, r->label, (size_t)n * sizeof(int32_t));
     for (int64_t i = 0; i < n; i++) {
       int32_t best = 0;
       double bc = HUGE_VAL;
@@ -274,24 +296,32 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
       r->cost += bc;
     }
     r->n_iter = it;
-    double *old = xmalloc((size_t)(k * dn) * sizeof(double));
+    memset(delta, 0, (size_t)(k * dn + 1) * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+      const int32_t f = prev[i], g = r->label[i];
+      if (it == 1) {
+        for (int64_t t = 0; t < dn; t++) delta[g * dn + t] += m->num[i * dn + t];
+        members[g]++;
+      } else if (f != g) {
+        for (int64_t t = 0; t < dn; t++) {
+          delta[f * dn + t] -= m->num[i * dn + t];
+          delta[g * dn + t] += m->num[i * dn + t];
+        }
+        members[f]--;
+        members[g]++;
+      }
+    }
+    for (int64_t q = 0; q < k * dn; q++) tot[q] = it == 1 ? delta[q] : tot[q] + delta[q];
+    double *old = xmalloc((size_t)(k * dn + 1) * sizeof(double));
     memcpy(old, r->ctr, (size_t)(k * dn) * sizeof(double));
     int empties = 0;
     int64_t *taken = xmalloc((size_t)k * sizeof(int64_t));
     for (int64_t j = 0; j < k; j++) {
       int64_t cnt = 0;
-      for (int64_t t = 0; t < dn; t++) {
-        double s = 0.0;
-        cnt = 0;
-        for (int64_t i = 0; i < n; i++)
-          if (r->label[i] == j) {
-            s += m->num[i * dn + t];
-            cnt++;
-          }
-        if (cnt > 0) r->ctr[j * dn + t] = s / (double)cnt;
-      }
-      if (dn == 0)
-        for (int64_t i = 0; i < n; i++) cnt += r->label[i] == j;
+      for (int64_t i = 0; i < n; i++) cnt += r->label[i] == j;
+      assert_int_equal(cnt, members[j]);
+      for (int64_t t = 0; t < dn && cnt > 0; t++)
+        r->ctr[j * dn + t] = tot[j * dn + t] / (double)cnt;
       if (cnt == 0) {
         /* Largest cost not taken yet, lowest row on a tie. */
         int64_t far = -1;
@@ -343,6 +373,10 @@ static void brute_lloyd(const mixed_data *m, int64_t k, double gamma, int max_it
     }
   }
   free(cost);
+  free(prev);
+  free(tot);
+  free(delta);
+  free(members);
 }
 
 static void bf_free(bf_result *r) {
@@ -402,13 +436,19 @@ static void test_lloyd_equals_brute_force(void **state) {
     p.max_iter = cases[c].max_iter;
     p.init_numeric = dn > 0 ? ic : NULL;
     p.init_codes = dc > 0 ? im : NULL;
-    strata_kproto *m = fit_or_fail(ctx, &d.view, &p);
     bf_result r;
     brute_lloyd(&d, k, cases[c].gamma, cases[c].max_iter, ic, im, &r);
-    assert_same_as_brute(m, &r, d.view.n);
-    if (cases[c].max_iter < 10) assert_int_equal(strata_kproto_converged(m), 0);
+    /* Default, bounded and plain alike. */
+    const strata_kproto_algorithm algs[] = {STRATA_KPROTO_LLOYD, STRATA_KPROTO_LLOYD_BOUNDED,
+                                            STRATA_KPROTO_LLOYD_PLAIN};
+    for (int alg = 0; alg < 3; alg++) {
+      p.algorithm = algs[alg];
+      strata_kproto *m = fit_or_fail(ctx, &d.view, &p);
+      assert_same_as_brute(m, &r, d.view.n);
+      if (cases[c].max_iter < 10) assert_int_equal(strata_kproto_converged(m), 0);
+      strata_kproto_free(m);
+    }
     bf_free(&r);
-    strata_kproto_free(m);
     free(ic);
     free(im);
     free_data(&d);
@@ -452,16 +492,60 @@ static void test_lloyd_fixed_point(void **state) {
     }
   }
   for (int64_t i = 0; i < d.view.n; i++) {
-    double own = spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + lab[i] * 4, mo + lab[i] * 3,
-                           1.0);
+    double own =
+        spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + lab[i] * 4, mo + lab[i] * 3, 1.0);
     for (int64_t j = 0; j < 4; j++)
-      assert_true(own <= spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + j * 4, mo + j * 3,
-                                   1.0));
+      assert_true(own <=
+                  spec_cost(4, 3, d.num + i * 4, d.codes + i * 3, c + j * 4, mo + j * 3, 1.0));
     total += own;
   }
   assert_true(fabs(strata_kproto_cost(m) - total) <= 1e-9 * total);
   strata_kproto_free(m);
   free_data(&d);
+  strata_ctx_free(ctx);
+}
+
+static void assert_same_fit(const strata_kproto *a, const strata_kproto *b);
+
+/* Hamerly's bounds change nothing: bounded LLOYD equals LLOYD_PLAIN bit for bit where labels
+ * keep moving for many passes (overlapping blobs, large k), on a grid full of exact ties (a
+ * bound that is not conservative picks the wrong one of two equal costs), with weights, with
+ * gamma = 0, and with an empty cluster re-seeded midway. */
+static void test_bounds_equal_plain(void **state) {
+  (void)state;
+  strata_ctx *ctx = test_ctx(2);
+  struct {
+    int64_t n, dn, dc, k;
+    double gamma, grid;
+    int weighted;
+  } cases[] = {{10000, 4, 3, 12, 1.0, 0, 0}, {9000, 2, 2, 9, 0.5, 1, 0},
+               {9000, 5, 2, 7, 2.0, 0, 1},   {9000, 3, 3, 6, 0.0, 0, 0},
+               {6000, 0, 4, 5, 1.0, 0, 0},   {9000, 17, 1, 20, 3.0, 4, 1}};
+  for (size_t c = 0; c < COUNT(cases); c++) {
+    mixed_data d;
+    make_data(&d, cases[c].n, cases[c].dn, cases[c].dc, 3, 70 + c, cases[c].grid);
+    double *w = xmalloc((size_t)cases[c].n * sizeof(double));
+    for (int64_t i = 0; i < cases[c].n; i++) w[i] = (double)(1 + i % 3);
+    strata_kproto_params p;
+    strata_kproto_params_init(&p);
+    p.k = cases[c].k;
+    p.gamma = cases[c].gamma;
+    p.seed = 17 + c;
+    p.max_iter = 300;
+    p.weights = cases[c].weighted ? w : NULL;
+    p.algorithm = STRATA_KPROTO_LLOYD_BOUNDED;
+    strata_kproto *a = fit_or_fail(ctx, &d.view, &p);
+    p.algorithm = STRATA_KPROTO_LLOYD_PLAIN;
+    strata_kproto *b = fit_or_fail(ctx, &d.view, &p);
+    assert_same_fit(a, b);
+    if (getenv("KP_VERBOSE"))
+      fprintf(stderr, "case %zu: %d iterations\n", c, strata_kproto_n_iter(a));
+    assert_true(strata_kproto_n_iter(a) >= 3);
+    strata_kproto_free(a);
+    strata_kproto_free(b);
+    free(w);
+    free_data(&d);
+  }
   strata_ctx_free(ctx);
 }
 
@@ -491,8 +575,10 @@ static void test_threads_bit_identical(void **state) {
   p.k = 6;
   p.n_init = 2;
   p.seed = 5;
-  for (int weighted = 0; weighted < 2; weighted++) {
-    p.weights = weighted ? w : NULL;
+  for (int weighted = 0; weighted < 4; weighted++) {
+    /* Unweighted and weighted, plain (the default at k = 6) and bounded. */
+    p.weights = weighted % 2 ? w : NULL;
+    p.algorithm = weighted < 2 ? STRATA_KPROTO_LLOYD : STRATA_KPROTO_LLOYD_BOUNDED;
     strata_kproto *a = fit_or_fail(c1, &d.view, &p), *b = fit_or_fail(c2, &d.view, &p);
     assert_same_fit(a, b);
     assert_true(strata_kproto_gamma(a) > 0.0);
@@ -501,14 +587,14 @@ static void test_threads_bit_identical(void **state) {
     int32_t *l2 = xmalloc((size_t)d.view.n * sizeof(int32_t));
     double *q1 = xmalloc((size_t)d.view.n * sizeof(double));
     double *q2 = xmalloc((size_t)d.view.n * sizeof(double));
-    assert_int_equal(strata_kproto_assign(c1, &d.view, strata_kproto_centers(a),
-                                          strata_kproto_modes(a), 6, strata_kproto_gamma(a), l1,
-                                          q1),
-                     STRATA_OK);
-    assert_int_equal(strata_kproto_assign(c2, &d.view, strata_kproto_centers(a),
-                                          strata_kproto_modes(a), 6, strata_kproto_gamma(a), l2,
-                                          q2),
-                     STRATA_OK);
+    assert_int_equal(
+        strata_kproto_assign(c1, &d.view, strata_kproto_centers(a), strata_kproto_modes(a), 6,
+                             strata_kproto_gamma(a), l1, q1),
+        STRATA_OK);
+    assert_int_equal(
+        strata_kproto_assign(c2, &d.view, strata_kproto_centers(a), strata_kproto_modes(a), 6,
+                             strata_kproto_gamma(a), l2, q2),
+        STRATA_OK);
     assert_memory_equal(l1, l2, (size_t)d.view.n * sizeof(int32_t));
     assert_memory_equal(q1, q2, (size_t)d.view.n * sizeof(double));
     if (strata_kproto_converged(a))
@@ -524,7 +610,9 @@ static void test_threads_bit_identical(void **state) {
   p.weights = NULL;
   p.algorithm = STRATA_KPROTO_HUANG;
   p.n_init = 1;
-  strata_kproto *a = fit_or_fail(c1, &d.view, &p), *b = fit_or_fail(c2, &d.view, &p);
+  strata_mixed part = d.view;
+  part.n = 6000; /* sequential and O(n k) per row move: a slice is enough */
+  strata_kproto *a = fit_or_fail(c1, &part, &p), *b = fit_or_fail(c2, &part, &p);
   assert_same_fit(a, b);
   strata_kproto_free(a);
   strata_kproto_free(b);
@@ -588,15 +676,14 @@ static void test_default_gamma(void **state) {
 
 /* ------------------------------------------------------------------ kmodes fixtures */
 
-static int read_fixture(const char *path, int64_t *hdr, double *gamma, mixed_data *d,
-                        double **w, double **ic, int32_t **im, int32_t **lab, double **ec,
-                        int32_t **em, double *cost, int *n_iter) {
+static int read_fixture(const char *path, int64_t *hdr, double *gamma, mixed_data *d, double **w,
+                        double **ic, int32_t **im, int32_t **lab, double **ec, int32_t **em,
+                        double *cost, int *n_iter) {
   FILE *f = fopen(path, "r");
   if (f == NULL) return 0;
   long long h[6];
-  assert_int_equal(fscanf(f, "%lld %lld %lld %lld %lld %lld", &h[0], &h[1], &h[2], &h[3], &h[4],
-                          &h[5]),
-                   6);
+  assert_int_equal(
+      fscanf(f, "%lld %lld %lld %lld %lld %lld", &h[0], &h[1], &h[2], &h[3], &h[4], &h[5]), 6);
   for (int i = 0; i < 6; i++) hdr[i] = h[i];
   const int64_t n = hdr[0], dn = hdr[1], dc = hdr[2], k = hdr[3];
   assert_int_equal(fscanf(f, "%lf", gamma), 1);
@@ -628,8 +715,8 @@ static int read_fixture(const char *path, int64_t *hdr, double *gamma, mixed_dat
 
 static void test_huang_equals_kmodes_fixtures(void **state) {
   (void)state;
-  static const char *const names[] = {"blobs_small", "blobs_three", "mixed_four",
-                                      "weighted",    "cat_heavy",   "capped"};
+  static const char *const names[] = {"blobs_small", "blobs_three", "mixed_four", "weighted",
+                                      "cat_heavy",   "capped",      "mode_ties"};
   /* The fixtures sit beside this file: tests/golden/kproto (README there). */
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", __FILE__);
@@ -756,11 +843,13 @@ static void test_bad_input(void **state) {
 }
 
 int main(void) {
+  if (getenv("KP_FILTER")) cmocka_set_test_filter(getenv("KP_FILTER"));
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kernel_variants_match_ref),
       cmocka_unit_test(test_kernel_ties_lowest_index),
       cmocka_unit_test(test_lloyd_equals_brute_force),
       cmocka_unit_test(test_lloyd_fixed_point),
+      cmocka_unit_test(test_bounds_equal_plain),
       cmocka_unit_test(test_threads_bit_identical),
       cmocka_unit_test(test_seeding),
       cmocka_unit_test(test_default_gamma),

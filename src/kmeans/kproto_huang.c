@@ -163,16 +163,13 @@ strata_status kp_huang(const kp_problem *p, kp_run *run) {
   const int64_t k = p->k, dn = p->dn, dc = p->dc, L = p->n_levels;
   kp_state h = {p, run->centers, run->modes, NULL, NULL, NULL, NULL, NULL};
   const double t0 = strata_now();
-  STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(int32_t), "memberships",
-                          (void **)&h.memb));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(int32_t), "memberships", (void **)&h.memb));
   STRATA_TRY(strata_calloc(p->ctx, (size_t)(k * dn + 1), sizeof(double), "cluster sums",
                            (void **)&h.sums));
-  STRATA_TRY(strata_calloc(p->ctx, (size_t)k, sizeof(double), "cluster weights",
-                           (void **)&h.msum));
-  STRATA_TRY(strata_calloc(p->ctx, (size_t)k, sizeof(int64_t), "cluster sizes",
-                           (void **)&h.count));
-  STRATA_TRY(strata_calloc(p->ctx, (size_t)(k * L + 1), sizeof(double), "level counts",
-                           (void **)&h.freq));
+  STRATA_TRY(strata_calloc(p->ctx, (size_t)k, sizeof(double), "cluster weights", (void **)&h.msum));
+  STRATA_TRY(strata_calloc(p->ctx, (size_t)k, sizeof(int64_t), "cluster sizes", (void **)&h.count));
+  STRATA_TRY(
+      strata_calloc(p->ctx, (size_t)(k * L + 1), sizeof(double), "level counts", (void **)&h.freq));
   /* 1. Assignment to the initial prototypes, no updates. */
   for (int64_t i = 0; i < p->n; i++) {
     const double w = p->w != NULL ? p->w[i] : 1.0;
@@ -184,7 +181,8 @@ strata_status kp_huang(const kp_problem *p, kp_run *run) {
       const double v = p->x[i * p->ldx + t] * w;
       h.sums[j * dn + t] += v;
     }
-    for (int64_t t = 0; t < dc; t++) h.freq[j * L + p->level_off[t] + p->codes[i * p->ldc + t]] += w;
+    for (int64_t t = 0; t < dc; t++)
+      h.freq[j * L + p->level_off[t] + p->codes[i * p->ldc + t]] += w;
   }
   /* A cluster that attracted no row (kmodes retries a random initialisation): the costliest
    * member of the largest cluster moves in, with its weight, as step 1 would have added it. */

@@ -91,8 +91,7 @@ strata_status kp_seed(const kp_problem *p, uint64_t seed, double *centers, int32
   kp_d2 a = {p, NULL, NULL, NULL, NULL, 1};
   double *packed = NULL;
   int32_t *pmodes = NULL;
-  STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "seeding costs",
-                          (void **)&a.dmin));
+  STRATA_TRY(strata_alloc(p->ctx, (size_t)p->n, sizeof(double), "seeding costs", (void **)&a.dmin));
   STRATA_TRY(strata_alloc(p->ctx, (size_t)nb, sizeof(double), "seeding block totals",
                           (void **)&a.blocktot));
   STRATA_TRY(strata_alloc(p->ctx, strata_k_packed_len_f64(1, p->dn), sizeof(double),

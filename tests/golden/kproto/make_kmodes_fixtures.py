@@ -42,6 +42,8 @@ CASES = [
     ("weighted", 4, 120, 2, 2, 3, [3, 3], True, 0.9, 100),
     ("cat_heavy", 5, 200, 1, 4, 3, [2, 3, 4, 2], False, 2.5, 100),
     ("capped", 6, 300, 4, 2, 5, [6, 3], False, 0.25, 2),
+    # Few rows per cluster and many levels: modes decided by ties (the smallest code wins).
+    ("mode_ties", 7, 40, 1, 3, 4, [4, 5, 6], False, 1.0, 100),
 ]
 
 
@@ -61,7 +63,7 @@ def _data(seed, n, dn, dc, k, levels):
     num = centre[truth] + rng.normal(0.0, 1.0, size=(n, dn))
     codes = np.empty((n, dc), dtype=np.int64)
     for t, L in enumerate(levels):
-        keep = rng.random(n) < 0.6
+        keep = rng.random(n) < (0.2 if n < 50 else 0.6)
         codes[:, t] = np.where(keep, pref[t][truth], rng.integers(0, L, size=n))
         codes[:L, t] = np.arange(L)  # every level occurs: kmodes' encoding is the identity
     weights = rng.integers(1, 4, size=n).astype(np.float64)
