@@ -21,11 +21,11 @@ subprocess.run([strata, "gen", "--customers", "3000", "--seed", "5", "--behaviou
 with h5py.File(base, "r") as f:
     check(f["accounts/id"].dtype == np.int64, "accounts/id is int64")
     check(f["accounts/features"].dtype == np.float64, "features are float64")
-    check(f["accounts/features"].shape == (3000, 6), "features shape")
+    check(f["accounts/features"].shape == (3000, 8), "features shape")
     check(f["accounts/features"].chunks is not None, "features are chunked")
     names = [s.decode() if isinstance(s, bytes) else s for s in f["accounts/feature_names"][()]]
-    check(names == ["tenure_months", "employees", "region", "support_tickets",
-                    "discount_share", "web_sessions"], f"feature names {names}")
+    check(names == ["tenure_months", "web_sessions", "discount_share", "support_tickets",
+                    "age_band", "region", "channel", "loyalty_tier"], f"feature names {names}")
     check(f["transactions/customer_id"].dtype == np.int64, "customer_id is int64")
     check(f["transactions/day"].dtype == np.int32, "day is int32")
     check(f["transactions/amount"].dtype == np.float64, "amount is float64")

@@ -69,9 +69,10 @@ cleanup:
   return st;
 }
 
-/* Rows of the k-means start of a mixed fit (space.h): its refined k-means on the embedding of
- * this many seeded rows costs about what one k-prototypes pass over a million rows does. */
-#define SPACE_START_ROWS 100000
+/* Rows of the k-means start of a mixed fit (space.h): enough for every segment of a few percent
+ * of the base to hold hundreds of rows, small enough (about 10 MB of embedding) to fit beside
+ * the fit in a tight --memory. */
+#define SPACE_START_ROWS 30000
 enum { SPACE_STREAM_START = 305 };
 
 /* A start for k-prototypes from the k-means engine: k-means with refinement jumps (which
@@ -87,19 +88,22 @@ static strata_status mixed_start(strata_ctx *ctx, const strata_space *s, int64_t
   memset(&sample, 0, sizeof sample);
   strata_kmeans *km = NULL;
   const int64_t n = s->n, dz = s->dz, dc = s->dc;
+  int64_t de = dz;
+  for (int64_t q = 0; q < dc; q++) de += s->levels[q];
+  /* A fixed sample size, so that results never depend on the memory budget. */
+  int64_t cap = SPACE_START_ROWS;
+  if (cap < 50 * k) cap = 50 * k;
   int64_t m = n;
-  if (n > SPACE_START_ROWS) {
-    STRATA_TRY(strata_alloc(ctx, (size_t)SPACE_START_ROWS, sizeof(int64_t), "start rows",
-                            (void **)&rows));
+  if (n > cap) {
+    STRATA_TRY(strata_alloc(ctx, (size_t)cap, sizeof(int64_t), "start rows", (void **)&rows));
     m = 0;
-    const double keep = (double)SPACE_START_ROWS / (double)n;
-    for (int64_t i = 0; i < n && m < SPACE_START_ROWS; i++)
+    const double keep = (double)cap / (double)n;
+    for (int64_t i = 0; i < n && m < cap; i++)
       if ((double)(strata_rng_hash(seed, SPACE_STREAM_START, (uint64_t)i) >> 11) * 0x1.0p-53 < keep)
         rows[m++] = i;
   }
   if (m < k) m = n; /* a sample too small for k: start from every row */
   STRATA_TRY(strata_space_subset(ctx, s, m == n ? NULL : rows, m, &sample));
-  int64_t de = 0;
   STRATA_TRY(strata_space_embed(ctx, &sample, &embedded, &de));
   strata_kmeans_params p;
   strata_kmeans_params_init(&p);
