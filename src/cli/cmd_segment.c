@@ -59,6 +59,7 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
     cJSON_AddNumberToObject(o, "k", (double)s->k_values[i]);
     cJSON_AddNumberToObject(o, "inertia", s->k_inertia[i]);
     cJSON_AddNumberToObject(o, "calinski_harabasz", s->k_calinski[i]);
+    cJSON_AddNumberToObject(o, "bic", s->k_bic[i]);
     if (!isnan(s->k_jaccard_min[i])) {
       cJSON_AddNumberToObject(o, "jaccard_min", s->k_jaccard_min[i]);
       cJSON_AddNumberToObject(o, "jaccard_mean", s->k_jaccard_mean[i]);

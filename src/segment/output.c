@@ -306,21 +306,23 @@ strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
   if (s->stability) STRATA_TRY(write_stability(ctx, w, s));
   {
     /* Every score computed for every candidate k, and the criterion that chose. */
-    const char *cols[8] = {"k",           "inertia",       "calinski_harabasz", "jaccard_min",
-                           "jaccard_mean", "stability_ari", "silhouette",        "davies_bouldin"};
-    const int64_t nc = s->has_silhouette ? 8 : 6;
-    double rows[STRATA_SEGMENT_MAX_K * 8];
+    const char *cols[9] = {"k",           "inertia",      "calinski_harabasz",
+                           "bic",         "jaccard_min",  "jaccard_mean",
+                           "stability_ari", "silhouette", "davies_bouldin"};
+    const int64_t nc = s->has_silhouette ? 9 : 7;
+    double rows[STRATA_SEGMENT_MAX_K * 9];
     for (int64_t i = 0; i < s->n_k; i++) {
       double *r = rows + i * nc;
       r[0] = (double)s->k_values[i];
       r[1] = s->k_inertia[i];
       r[2] = s->k_calinski[i];
-      r[3] = s->k_jaccard_min[i];
-      r[4] = s->k_jaccard_mean[i];
-      r[5] = s->k_stability_ari[i];
+      r[3] = s->k_bic[i];
+      r[4] = s->k_jaccard_min[i];
+      r[5] = s->k_jaccard_mean[i];
+      r[6] = s->k_stability_ari[i];
       if (s->has_silhouette) {
-        r[6] = s->k_silhouette[i];
-        r[7] = s->k_davies_bouldin[i];
+        r[7] = s->k_silhouette[i];
+        r[8] = s->k_davies_bouldin[i];
       }
     }
     STRATA_TRY(strata_h5_write_table(ctx, w, "/segments/k_selection", s->n_k, nc, cols, rows));
