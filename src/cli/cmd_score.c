@@ -1,15 +1,68 @@
 /* `strata score`: a saved segmentation applied to new or updated accounts (src/segment). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "segment/score.h"
 
+/* Drift per feature (/drift) and the migration matrix (/migration). */
+static strata_status score_write_monitoring(strata_ctx *ctx, strata_h5_writer *w,
+                                            const strata_segment_model *m,
+                                            const strata_segment_scores *s,
+                                            const strata_score_options *opt) {
+  strata_status st = STRATA_OK;
+  const char **readings = NULL;
+  if (m->n_drift > 0) {
+    int64_t d[1] = {m->n_drift};
+    readings = calloc((size_t)m->n_drift, sizeof *readings);
+    if (readings == NULL) return STRATA_ERR_NOMEM;
+    for (int64_t j = 0; j < m->n_drift; j++)
+      readings[j] = strata_psi_reading(s->feature_psi[j], opt->psi_watch, opt->psi_shifted);
+    if ((st = strata_h5_write_strings(ctx, w, "/drift/feature", m->n_drift,
+                                      (const char *const *)m->drift_names)) != STRATA_OK ||
+        (st = strata_h5_write(ctx, w, "/drift/psi", STRATA_F64, 1, d, s->feature_psi)) != STRATA_OK ||
+        (st = strata_h5_write_strings(ctx, w, "/drift/reading", m->n_drift, readings)) != STRATA_OK ||
+        (st = strata_h5_write_attr_double(ctx, w, "/drift", "psi_shares", &s->psi, 1)) != STRATA_OK ||
+        (st = strata_h5_write_attr_double(ctx, w, "/drift", "psi_watch", &opt->psi_watch, 1)) != STRATA_OK ||
+        (st = strata_h5_write_attr_double(ctx, w, "/drift", "psi_shifted", &opt->psi_shifted, 1)) != STRATA_OK ||
+        (st = strata_h5_write_attr_string(ctx, w, "/drift", "verdict", s->verdict)) != STRATA_OK)
+      goto cleanup;
+  }
+  if (s->migration) {
+    const strata_migration *g = s->migration;
+    int64_t d[2] = {g->k_old + 1, g->k_new + 1};
+    if ((st = strata_h5_write(ctx, w, "/migration/accounts", STRATA_I64, 2, d, g->accounts)) != STRATA_OK ||
+        (g->clv && (st = strata_h5_write(ctx, w, "/migration/clv", STRATA_F64, 2, d, g->clv)) != STRATA_OK) ||
+        (st = strata_h5_write_strings(ctx, w, "/migration/from_name", s->k_previous,
+                                      (const char *const *)s->previous_names)) != STRATA_OK ||
+        (st = strata_h5_write_strings(ctx, w, "/migration/to_name", m->k,
+                                      (const char *const *)m->names)) != STRATA_OK ||
+        (st = strata_h5_write_attr_int64(ctx, w, "/migration", "matched", &g->matched, 1)) != STRATA_OK ||
+        (st = strata_h5_write_attr_int64(ctx, w, "/migration", "added", &g->added, 1)) != STRATA_OK ||
+        (st = strata_h5_write_attr_int64(ctx, w, "/migration", "gone", &g->gone, 1)) != STRATA_OK ||
+        (st = strata_h5_write_attr_double(ctx, w, "/migration", "stayed_share", &g->stayed_share, 1)) != STRATA_OK ||
+        (st = strata_h5_write_attr_string(ctx, w, "/migration", "previous", opt->previous)) != STRATA_OK ||
+        (st = strata_h5_write_attr_string(
+             ctx, w, "/migration", "layout",
+             "row = the previous run's segment (last row: accounts new in this run), column = "
+             "this run's segment (last column: accounts gone since); clv: this run's CLV, the "
+             "previous run's in the last column")) != STRATA_OK)
+      goto cleanup;
+  }
+cleanup:
+  free(readings);
+  return st;
+}
+
 int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
   const char *model_path = NULL, *in = NULL, *out = NULL;
   int revalidate = 0;
   uint64_t seed = 0;
+  strata_score_options opt;
+  strata_score_options_init(&opt);
   cli_option options[] = {
       {"model", 'm', CLI_STRING, &model_path, "FILE", "output of `strata segment`", 1, 0, 0, 0},
       {"in", 'i', CLI_STRING, &in, "FILE", "accounts (and transactions) to score", 1, 0, 0, 0},
@@ -18,6 +71,15 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
        "also re-fit k-means on the new data and say whether the scheme has drifted", 0, 0, 0, 0},
       {"seed", 's', CLI_UINT64, &seed, "S", "seed of the re-validation fit (default 0)", 0, 0, 0,
        0},
+      {"previous", 0, CLI_STRING, &opt.previous, "FILE",
+       "an earlier `strata score` or `strata segment` output: adds the migration matrix of "
+       "accounts and CLV between its segments and these, joined on account id",
+       0, 0, 0, 0},
+      {"psi-watch", 0, CLI_DOUBLE, &opt.psi_watch, "X",
+       "PSI from which a feature or the segment shares are read as 'watch' (default 0.1)", 0,
+       1e-9, 1e9, 0},
+      {"psi-shifted", 0, CLI_DOUBLE, &opt.psi_shifted, "X",
+       "PSI from which they are read as 'shifted' (default 0.25)", 0, 1e-9, 1e9, 0},
   };
   cli_command cmd = {
       "score",
@@ -47,10 +109,19 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
   if ((rc = cli_check_distinct(&run, in, out)) != CLI_EXIT_OK ||
       (rc = cli_check_distinct(&run, model_path, out)) != CLI_EXIT_OK)
     goto done;
+  if (opt.psi_shifted <= opt.psi_watch) {
+    rc = cli_usage_error(&run, "--psi-shifted (%g) must be above --psi-watch (%g)",
+                         opt.psi_shifted, opt.psi_watch);
+    goto done;
+  }
+  if (opt.previous && (rc = cli_check_distinct(&run, opt.previous, out)) != CLI_EXIT_OK) goto done;
+  opt.revalidate = revalidate;
+  opt.seed = seed;
   if ((st = strata_segment_model_read(run.ctx, model_path, &model)) != STRATA_OK ||
       (st = strata_h5_writer_create(run.ctx, out, run.common.force, &w)) != STRATA_OK ||
-      (st = strata_segment_score(run.ctx, &model, in, w, revalidate, seed, &scores)) != STRATA_OK)
+      (st = strata_segment_score(run.ctx, &model, in, w, &opt, &scores)) != STRATA_OK)
     goto failed;
+  if ((st = score_write_monitoring(run.ctx, w, &model, &scores, &opt)) != STRATA_OK) goto failed;
   double t0 = strata_now_seconds();
   int64_t dk[1] = {model.k};
   if ((st = strata_h5_write_strings(run.ctx, w, "/segments/name", model.k,
@@ -81,6 +152,33 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
   cJSON_AddStringToObject(run.result, "transactions", scores.transactions);
   if (scores.transactions_note[0])
     cJSON_AddStringToObject(run.result, "transactions_note", scores.transactions_note);
+  if (model.n_drift > 0) {
+    cJSON *drift = cJSON_AddArrayToObject(run.result, "drift");
+    for (int64_t j = 0; j < model.n_drift; j++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "feature", model.drift_names[j]);
+      cJSON_AddNumberToObject(o, "psi", scores.feature_psi[j]);
+      cJSON_AddStringToObject(o, "reading",
+                              strata_psi_reading(scores.feature_psi[j], opt.psi_watch, opt.psi_shifted));
+      cJSON_AddItemToArray(drift, o);
+    }
+  }
+  if (scores.migration) {
+    const strata_migration *g = scores.migration;
+    cJSON *mig = cJSON_AddObjectToObject(run.result, "migration");
+    cJSON_AddNumberToObject(mig, "matched", (double)g->matched);
+    cJSON_AddNumberToObject(mig, "added", (double)g->added);
+    cJSON_AddNumberToObject(mig, "gone", (double)g->gone);
+    cJSON_AddNumberToObject(mig, "stayed", (double)g->stayed);
+    if (isfinite(g->stayed_share)) cJSON_AddNumberToObject(mig, "stayed_share", g->stayed_share);
+    cJSON *rows = cJSON_AddArrayToObject(mig, "accounts");
+    for (int64_t a = 0; a <= g->k_old; a++) {
+      cJSON *row = cJSON_CreateArray();
+      for (int64_t b = 0; b <= g->k_new; b++)
+        cJSON_AddItemToArray(row, cJSON_CreateNumber((double)g->accounts[a * (g->k_new + 1) + b]));
+      cJSON_AddItemToArray(rows, row);
+    }
+  }
   cJSON *segs = cJSON_AddArrayToObject(run.result, "segments");
   for (int64_t j = 0; j < model.k; j++) {
     cJSON *o = cJSON_CreateObject();
@@ -102,6 +200,15 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
       fprintf(text, ", adjusted Rand index of a re-fit %.3f", scores.refit_ari);
     fprintf(text, ": %s\n", scores.verdict);
     if (scores.transactions_note[0]) fprintf(text, "note: %s\n", scores.transactions_note);
+    if (model.n_drift > 0)
+      fprintf(text, "%lld of %lld features shifted (PSI >= %g)\n", (long long)scores.shifted_features,
+              (long long)model.n_drift, opt.psi_shifted);
+    if (scores.migration)
+      fprintf(text, "migration from %s: %lld accounts in both runs, %.1f%% in the same segment, "
+              "%lld new, %lld gone\n",
+              opt.previous, (long long)scores.migration->matched,
+              100.0 * scores.migration->stayed_share, (long long)scores.migration->added,
+              (long long)scores.migration->gone);
     fprintf(text, "wrote %s\n", out);
   }
   rc = cli_finish(&run);

@@ -26,7 +26,7 @@
 #include "core/core.h"
 
 #define STRATA_PREFETCH_MAX_COLUMNS 8
-#define STRATA_PREFETCH_MAX_OUTPUTS 4
+#define STRATA_PREFETCH_MAX_OUTPUTS 12
 
 /* One input column. Block b of a column covers rows [b * block_rows, min(n, (b + 1) *
  * block_rows)) of the stream, or [bounds[b], bounds[b + 1]) when `bounds` is given (a column

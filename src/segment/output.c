@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "segment/features.h"
 #include "segment/pipeline.h"
 
 /* The profile as one table: a row per segment, named float64 columns. */
@@ -292,6 +293,90 @@ cleanup:
   return st;
 }
 
+/* The RFM rule table as the CSV strata_rfm_rules_parse reads (names quoted). */
+static char *rules_csv(const strata_rfm_rules *r) {
+  size_t cap = 64 + (size_t)r->n_rules * (STRATA_RFM_NAME_MAX * 2 + 40), used = 0;
+  char *text = malloc(cap);
+  if (text == NULL) return NULL;
+  used += (size_t)snprintf(text, cap, "segment,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\n");
+  for (int64_t q = 0; q < r->n_rules; q++) {
+    const strata_rfm_rule *u = &r->rule[q];
+    text[used++] = '"';
+    for (const char *c = u->name; *c; c++) {
+      if (*c == '"') text[used++] = '"';
+      text[used++] = *c;
+    }
+    used += (size_t)snprintf(text + used, cap - used, "\",%d,%d,%d,%d,%d,%d\n", u->lo[0], u->hi[0],
+                             u->lo[1], u->hi[1], u->lo[2], u->hi[2]);
+  }
+  return text;
+}
+
+/* What scoring needs to place new accounts on the training base's lenses and to measure drift:
+ * the RFM breaks and rules, the value x risk boundaries, each feature's reference bins. */
+static strata_status write_scoring_references(strata_ctx *ctx, strata_h5_writer *w,
+                                              const strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  char *csv = NULL;
+  char path[64];
+  if (s->lenses) {
+    const strata_lenses *l = s->lenses;
+    int64_t db[2] = {3, STRATA_RFM_BINS - 1};
+    STRATA_TRY(strata_h5_write(ctx, w, "/model/rfm/breaks", STRATA_F64, 2, db, l->breaks));
+    csv = rules_csv(l->rules);
+    STRATA_FAIL_IF(csv == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/model/rfm", "rules", csv));
+    double bounds[4] = {l->vr.clv_top_min, l->vr.clv_upper_min, 0.5, 0.8};
+    STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/model/rfm", "value_risk_bounds", bounds, 4));
+  }
+  for (int64_t j = 0; j < s->n_drift; j++) {
+    const strata_psi_bins *b = s->drift[j];
+    const int64_t dn = s->transform->d;
+    const char *name = j < dn ? s->transform->names[j] : s->nominal_names[j - dn];
+    int64_t de[1] = {b->nb > 1 ? b->nb - 1 : 1}, ds[1] = {b->nb};
+    double none = 0.0;
+    snprintf(path, sizeof path, "/model/drift/%lld/edges", (long long)j);
+    STRATA_TRY(strata_h5_write(ctx, w, path, STRATA_F64, 1, de, b->nb > 1 ? b->edges : &none));
+    snprintf(path, sizeof path, "/model/drift/%lld/shares", (long long)j);
+    STRATA_TRY(strata_h5_write(ctx, w, path, STRATA_F64, 1, ds, b->shares));
+    snprintf(path, sizeof path, "/model/drift/%lld", (long long)j);
+    STRATA_TRY(strata_h5_write_attr_string(ctx, w, path, "feature", name));
+    int64_t cat = b->categorical;
+    STRATA_TRY(strata_h5_write_attr_int64(ctx, w, path, "categorical", &cat, 1));
+  }
+  int64_t count = s->n_drift;
+  STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/model", "drift_features", &count, 1));
+cleanup:
+  free(csv);
+  return st;
+}
+
+/* Per-account values beside the labels, in /segments/account_id's order: the one key of the
+ * file's per-account outputs. */
+static strata_status write_account_values(strata_ctx *ctx, strata_h5_writer *w,
+                                          const strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  double *col = NULL;
+  const int64_t n = s->n;
+  int64_t dn[1] = {n};
+  static const struct {
+    const char *name;
+    int v;
+  } cols[] = {{"/segments/clv", STRATA_V_CLV},
+              {"/segments/p_alive", STRATA_V_P_ALIVE},
+              {"/segments/expected_purchases", STRATA_V_EXPECTED},
+              {"/segments/expected_spend", STRATA_V_EXPECTED_SPEND}};
+  STRATA_TRY(strata_alloc(ctx, (size_t)(n > 0 ? n : 1), sizeof(double), "value column",
+                          (void **)&col));
+  for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+    for (int64_t i = 0; i < n; i++) col[i] = s->values[i * STRATA_VALUE_COLUMNS + cols[c].v];
+    STRATA_TRY(strata_h5_write(ctx, w, cols[c].name, STRATA_F64, 1, dn, col));
+  }
+cleanup:
+  strata_free(col);
+  return st;
+}
+
 strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
                                    const strata_segmentation *s, const strata_segment_params *p) {
   strata_status st = STRATA_OK;
@@ -348,6 +433,8 @@ strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
   }
   if (s->clv) STRATA_TRY(strata_clv_result_write(ctx, w, s->clv));
   if (s->lenses) STRATA_TRY(write_lenses(ctx, w, s));
+  if (s->values) STRATA_TRY(write_account_values(ctx, w, s));
+  STRATA_TRY(write_scoring_references(ctx, w, s));
 
   /* Everything `strata score` needs, and the training shares for drift checks. */
   STRATA_TRY(strata_transform_write(ctx, w, "/model/transform", s->transform));

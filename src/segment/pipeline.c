@@ -63,6 +63,8 @@ void strata_segmentation_free(strata_segmentation *s) {
   strata_stability_free(s->stability);
   strata_lenses_free(s->lenses);
   strata_free(s->values);
+  for (int64_t j = 0; j < s->n_drift; j++) strata_psi_bins_free(s->drift[j]);
+  free(s->drift);
   free(s->linkage);
   free(s->projection);
   free(s->projection_label);
@@ -319,6 +321,31 @@ cleanup:
   return st;
 }
 
+/* The training distributions that `strata score` measures drift against: deciles of every
+ * numeric feature in original units, the level shares of every nominal one. */
+static strata_status drift_reference(strata_ctx *ctx, const double *raw, int64_t dn,
+                                     const strata_space *space, strata_segmentation *s) {
+  strata_status st = STRATA_OK;
+  double *col = NULL;
+  const int64_t n = s->n;
+  s->drift = calloc((size_t)(dn + s->dc > 0 ? dn + s->dc : 1), sizeof *s->drift);
+  STRATA_FAIL_IF(s->drift == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for drift references");
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "drift column", (void **)&col));
+  for (int64_t j = 0; j < dn; j++) {
+    for (int64_t i = 0; i < n; i++) col[i] = raw[i * dn + j];
+    STRATA_TRY(strata_psi_bins_fit(ctx, col, n, STRATA_PSI_BINS, &s->drift[s->n_drift]));
+    s->n_drift++;
+  }
+  for (int64_t q = 0; q < s->dc; q++) {
+    for (int64_t i = 0; i < n; i++) col[i] = s->level_values[q][space->codes[i * s->dc + q]];
+    STRATA_TRY(strata_psi_levels_fit(ctx, col, n, &s->drift[s->n_drift]));
+    s->n_drift++;
+  }
+cleanup:
+  strata_free(col);
+  return st;
+}
+
 /* Hennig's bootstrap stability of the chosen segments, on a seeded sample of accounts. */
 static strata_status final_stability(strata_ctx *ctx, const strata_space *space,
                                      const strata_segment_params *params, strata_segmentation *s) {
@@ -415,6 +442,7 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   STRATA_TRY(segment_tree(ctx, &space, s));
   t0 = strata_now();
   STRATA_TRY(profile_and_name(ctx, &table, raw, dn, &space, s));
+  STRATA_TRY(drift_reference(ctx, raw, dn, &space, s));
   strata_phase_add(ctx, "profile", strata_now() - t0);
   STRATA_TRY(final_stability(ctx, &space, params, s));
   if (table.values) {

@@ -12,6 +12,7 @@
 #include "clv/run.h"
 #include "segment/lens_stage.h"
 #include "segment/segment.h"
+#include "segment/drift.h"
 #include "segment/space.h"
 #include "segment/stability.h"
 #include "segment/transform.h"
@@ -71,6 +72,11 @@ typedef struct strata_segmentation {
   strata_clv_result *clv;  /* NULL without transactions */
   strata_lenses *lenses;   /* RFM grid, value x risk, growth; NULL without transactions */
   double *values;          /* n x STRATA_VALUE_COLUMNS joined value table; NULL without */
+  /* Reference distributions for drift checks (PSI) of every feature used: the transform's
+   * input columns (deciles of the training values), then the nominal columns (their levels),
+   * in that order; n_drift of them. */
+  int64_t n_drift;
+  strata_psi_bins **drift;
   int64_t accounts_without_transactions, customers_without_account;
   const char *transactions;    /* "streamed", "whole" or "none" (features.h) */
   char transactions_note[256]; /* why the log was read whole ("" otherwise) */

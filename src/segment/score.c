@@ -23,6 +23,12 @@ void strata_segment_model_release(strata_segment_model *m) {
   free(m->level_offset);
   strata_buffer_free(m->level_values);
   strata_buffer_free(m->modes);
+  strata_rfm_rules_free(m->rules);
+  for (int64_t j = 0; j < m->n_drift; j++) strata_psi_bins_free(m->drift[j]);
+  free(m->drift);
+  if (m->drift_names)
+    for (int64_t j = 0; j < m->n_drift; j++) free(m->drift_names[j]);
+  free(m->drift_names);
   memset(m, 0, sizeof *m);
 }
 
@@ -82,6 +88,64 @@ strata_status strata_segment_model_read(strata_ctx *ctx, const char *path,
     strata_ctx_clear_error(ctx);
     m->gamma = 1.0;
   }
+  if (strata_h5_exists(f, "/model/rfm/breaks")) {
+    strata_matrix b = {0};
+    STRATA_TRY(strata_h5_read_matrix(ctx, f, "/model/rfm/breaks", STRATA_TYPES_FLOAT, &b));
+    int ok = b.n == 3 && b.d == 4 && b.dtype == STRATA_F64;
+    if (ok) memcpy(m->rfm_breaks, b.data, sizeof m->rfm_breaks);
+    strata_matrix_release(&b);
+    STRATA_FAIL_IF(!ok, ctx, STRATA_ERR_DATA, "%s: /model/rfm/breaks is not 3 x 4", path);
+    char *csv = malloc(1 << 16);
+    STRATA_FAIL_IF(csv == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    st = strata_h5_read_attr_string(ctx, f, "/model/rfm", "rules", csv, 1 << 16);
+    if (st == STRATA_OK) st = strata_rfm_rules_parse(ctx, csv, strlen(csv), "/model/rfm@rules", &m->rules);
+    free(csv);
+    if (st != STRATA_OK) goto cleanup;
+    int64_t got = 0;
+    STRATA_TRY(strata_h5_read_attr_doubles(ctx, f, "/model/rfm", "value_risk_bounds", m->vr_bounds,
+                                           4, &got));
+    STRATA_FAIL_IF(got != 4, ctx, STRATA_ERR_DATA, "%s: /model/rfm@value_risk_bounds needs 4 values",
+                   path);
+    m->has_lenses = 1;
+  }
+  {
+    double drift_count = 0;
+    if (strata_h5_read_attr_double(ctx, f, "/model", "drift_features", &drift_count) != STRATA_OK) {
+      strata_ctx_clear_error(ctx);
+      drift_count = 0;
+    }
+    const int64_t nd = (int64_t)drift_count;
+    m->drift = calloc((size_t)(nd > 0 ? nd : 1), sizeof *m->drift);
+    m->drift_names = calloc((size_t)(nd > 0 ? nd : 1), sizeof *m->drift_names);
+    STRATA_FAIL_IF(m->drift == NULL || m->drift_names == NULL, ctx, STRATA_ERR_NOMEM,
+                   "out of memory");
+    for (int64_t j = 0; j < nd; j++) {
+      char grp[64], edges_path[80], shares_path[80], name[256];
+      snprintf(grp, sizeof grp, "/model/drift/%lld", (long long)j);
+      snprintf(edges_path, sizeof edges_path, "%s/edges", grp);
+      snprintf(shares_path, sizeof shares_path, "%s/shares", grp);
+      double *edges = NULL, *shares = NULL, cat = 0;
+      int64_t nb = 0;
+      strata_h5_dataset *ds = NULL;
+      STRATA_TRY(strata_h5_dataset_open(ctx, f, shares_path, 1, STRATA_TYPES_FLOAT, 0, &ds));
+      nb = strata_h5_dataset_info(ds)->dims[0];
+      strata_h5_dataset_close(ds);
+      STRATA_TRY(strata_h5_read_vector(ctx, f, shares_path, STRATA_TYPES_FLOAT, nb, STRATA_F64,
+                                       (void **)&shares));
+      st = strata_h5_read_vector(ctx, f, edges_path, STRATA_TYPES_FLOAT, nb > 1 ? nb - 1 : 1,
+                                 STRATA_F64, (void **)&edges);
+      if (st == STRATA_OK) st = strata_h5_read_attr_double(ctx, f, grp, "categorical", &cat);
+      if (st == STRATA_OK) st = strata_h5_read_attr_string(ctx, f, grp, "feature", name, sizeof name);
+      if (st == STRATA_OK)
+        st = strata_psi_bins_from(ctx, cat != 0, nb > 1 ? edges : NULL, shares, nb, &m->drift[j]);
+      strata_buffer_free(edges);
+      strata_buffer_free(shares);
+      if (st != STRATA_OK) goto cleanup;
+      m->drift_names[j] = strdup(name);
+      m->n_drift = j + 1;
+      STRATA_FAIL_IF(m->drift_names[j] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    }
+  }
   double uses_clv = 0;
   STRATA_TRY(strata_h5_read_attr_double(ctx, f, "/model", "uses_clv", &uses_clv));
   m->uses_clv = uses_clv != 0;
@@ -106,8 +170,18 @@ cleanup:
   return st;
 }
 
+void strata_score_options_init(strata_score_options *o) {
+  if (o == NULL) return;
+  memset(o, 0, sizeof *o);
+  o->psi_watch = STRATA_PSI_WATCH;
+  o->psi_shifted = STRATA_PSI_SHIFTED;
+}
+
 void strata_segment_scores_release(strata_segment_scores *s) {
   if (s == NULL) return;
+  free(s->feature_psi);
+  strata_migration_free(s->migration);
+  free(s->previous_names);
   free(s->share);
   memset(s, 0, sizeof *s);
 }
@@ -221,8 +295,74 @@ cleanup:
   return st;
 }
 
+/* The lens columns of one account from its value columns (c: its row in the CLV table, or -1)
+ * against the training base's boundaries (lens_stage.h): RFM scores and value x risk cell. */
+static void account_lenses(const strata_segment_model *m, const strata_clv_result *v, int64_t c,
+                           uint8_t rfm[3], int32_t *vr) {
+  if (c < 0) {
+    rfm[0] = rfm[1] = rfm[2] = 0;
+    *vr = STRATA_LENS_NONE;
+    return;
+  }
+  const double x[3] = {strata_clv_value(v, c, STRATA_V_RECENCY) + 1.0,
+                       strata_clv_value(v, c, STRATA_V_TRANSACTIONS),
+                       strata_clv_value(v, c, STRATA_V_REVENUE)};
+  for (int a = 0; a < 3; a++) {
+    int bin = 1;
+    for (int j = 0; j < STRATA_RFM_BINS - 1; j++) bin += m->rfm_breaks[a][j] <= x[a];
+    rfm[a] = (uint8_t)(a == 0 ? STRATA_RFM_BINS + 1 - bin : bin);
+  }
+  const double clv = strata_clv_value(v, c, STRATA_V_CLV), alive = strata_clv_value(v, c, STRATA_V_P_ALIVE);
+  int tier = clv >= m->vr_bounds[0] ? 0 : clv >= m->vr_bounds[1] ? 1 : 2;
+  int band = alive < m->vr_bounds[2] ? 0 : alive < m->vr_bounds[3] ? 1 : 2;
+  *vr = tier * 3 + band;
+}
+
+/* The previous run's segments joined with these on account id. */
+static strata_status migrate(strata_ctx *ctx, const strata_segment_model *m, const char *previous,
+                             int64_t n, const int64_t *ids, const int32_t *labels,
+                             const double *clv, strata_segment_scores *out) {
+  strata_status st = STRATA_OK;
+  strata_h5_file *f = NULL;
+  int64_t *old_ids = NULL;
+  int32_t *old_labels = NULL;
+  double *old_clv = NULL;
+  STRATA_TRY(strata_h5_open(ctx, previous, &f));
+  STRATA_FAIL_IF(!strata_h5_exists(f, "/segments/account_id") || !strata_h5_exists(f, "/segments/label") ||
+                     !strata_h5_exists(f, "/segments/name"),
+                 ctx, STRATA_ERR_DATA,
+                 "%s holds no segment assignment (/segments/account_id, label and name); give the "
+                 "output of an earlier `strata segment` or `strata score`",
+                 previous);
+  int64_t count = 0;
+  STRATA_TRY(strata_h5_read_strings(ctx, f, "/segments/name", &out->previous_names, &count));
+  out->k_previous = count;
+  strata_h5_dataset *ds = NULL;
+  STRATA_TRY(strata_h5_dataset_open(ctx, f, "/segments/account_id", 1, STRATA_TYPES_INT, 0, &ds));
+  const int64_t n_old = strata_h5_dataset_info(ds)->dims[0];
+  strata_h5_dataset_close(ds);
+  STRATA_TRY(strata_h5_read_vector(ctx, f, "/segments/account_id", STRATA_TYPES_INT, n_old,
+                                   STRATA_I64, (void **)&old_ids));
+  STRATA_TRY(strata_h5_read_vector(ctx, f, "/segments/label", STRATA_TYPES_INT, n_old, STRATA_I32,
+                                   (void **)&old_labels));
+  if (strata_h5_exists(f, "/segments/clv"))
+    STRATA_TRY(strata_h5_read_vector(ctx, f, "/segments/clv", STRATA_TYPES_FLOAT, n_old,
+                                     STRATA_F64, (void **)&old_clv));
+  strata_run_view before = {n_old, old_ids, old_labels, count, old_clv,
+                            (const char *const *)out->previous_names};
+  strata_run_view now = {n, ids, labels, m->k, clv, (const char *const *)m->names};
+  st = strata_migration_run(ctx, &before, &now, &out->migration);
+  if (st != STRATA_OK) strata_error_prefix(ctx, "migration from %s", previous);
+cleanup:
+  strata_h5_close(f);
+  strata_buffer_free(old_ids);
+  strata_buffer_free(old_labels);
+  strata_buffer_free(old_clv);
+  return st;
+}
+
 strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *m, const char *in,
-                                   strata_h5_writer *w, int revalidate, uint64_t seed,
+                                   strata_h5_writer *w, const strata_score_options *opt,
                                    strata_segment_scores *out) {
   strata_status st = STRATA_OK;
   strata_h5_file *f = NULL;
@@ -312,6 +452,8 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   out->share = calloc((size_t)m->k, sizeof *out->share);
   STRATA_FAIL_IF(out->share == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
   /* Revalidation keeps a seeded Bernoulli sample of the scaled rows (bounded). */
+  const int revalidate = opt->revalidate;
+  const uint64_t seed = opt->seed;
   int64_t cap = revalidate ? (n < SCORE_REVALIDATION_SAMPLE ? n : SCORE_REVALIDATION_SAMPLE) : 0;
   double keep = cap >= n ? 1.0 : (double)cap / (double)n;
   if (cap > 0) {
@@ -337,9 +479,48 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     cols[SCORE_COL_TXN_AMOUNT] = (strata_prefetch_column){
         tb.amount, STRATA_F64, tb.bounds, strata_h5_path(f), "/transactions/amount"};
   }
-  const strata_prefetch_output outs[2] = {{w, "/segments/account_id", STRATA_I64, 1},
-                                          {w, "/segments/label", STRATA_I32, 1}};
-  STRATA_TRY(strata_prefetch_start(ctx, cols, per_block ? SCORE_COLS : SCORE_COL_TXN_ID, outs, 2, n,
+  /* With CLV every account also carries its scores and lens cells (lens_stage.h). */
+  enum { OUT_ID, OUT_LABEL, OUT_CLV, OUT_ALIVE, OUT_EXPECTED, OUT_SPEND, OUT_R, OUT_F, OUT_M,
+         OUT_RFM_CELL, OUT_VR_CELL, OUT_COUNT };
+  const strata_prefetch_output outs[OUT_COUNT] = {
+      {w, "/segments/account_id", STRATA_I64, 1},   {w, "/segments/label", STRATA_I32, 1},
+      {w, "/segments/clv", STRATA_F64, 1},          {w, "/segments/p_alive", STRATA_F64, 1},
+      {w, "/segments/expected_purchases", STRATA_F64, 1},
+      {w, "/segments/expected_spend", STRATA_F64, 1},
+      {w, "/segments/rfm/r_score", STRATA_I32, 1},  {w, "/segments/rfm/f_score", STRATA_I32, 1},
+      {w, "/segments/rfm/m_score", STRATA_I32, 1},  {w, "/segments/rfm/cell", STRATA_I32, 1},
+      {w, "/segments/value_risk/cell", STRATA_I32, 1}};
+  const int n_outs = !m->uses_clv ? 2 : m->has_lenses ? OUT_COUNT : OUT_R;
+  for (int o = 2; o < n_outs; o++)
+    STRATA_TRY(strata_h5_create_dataset(ctx, w, outs[o].name, outs[o].dtype, 1, dn));
+  /* Drift: per feature, the block's share of each reference bin times its rows. */
+  const int64_t n_drift = m->n_drift;
+  double **bin_rows = NULL, *bin_tmp = NULL, *column = NULL;
+  int64_t *keep_ids = NULL;
+  int32_t *keep_labels = NULL;
+  double *keep_clv = NULL;
+  uint8_t *lens_rfm = NULL;
+  if (n_drift > 0) {
+    bin_rows = calloc((size_t)n_drift, sizeof *bin_rows);
+    STRATA_FAIL_IF(bin_rows == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    int64_t widest = 1;
+    for (int64_t j = 0; j < n_drift; j++) {
+      bin_rows[j] = calloc((size_t)m->drift[j]->nb, sizeof(double));
+      STRATA_FAIL_IF(bin_rows[j] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+      if (m->drift[j]->nb > widest) widest = m->drift[j]->nb;
+    }
+    STRATA_TRY(strata_alloc(ctx, (size_t)widest, sizeof(double), "drift bins", (void **)&bin_tmp));
+    STRATA_TRY(strata_alloc(ctx, (size_t)rows_max, sizeof(double), "drift column", (void **)&column));
+  }
+  if (opt->previous) {
+    STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int64_t), "account ids", (void **)&keep_ids));
+    STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int32_t), "labels", (void **)&keep_labels));
+    if (m->uses_clv)
+      STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "CLV", (void **)&keep_clv));
+  }
+  if (m->has_lenses)
+    STRATA_TRY(strata_alloc(ctx, (size_t)rows_max * 3, 1, "RFM scores", (void **)&lens_rfm));
+  STRATA_TRY(strata_prefetch_start(ctx, cols, per_block ? SCORE_COLS : SCORE_COL_TXN_ID, outs, n_outs, n,
                                    block_rows, &pf));
   int64_t m_sample = 0;
   double *counts = out->share;
@@ -406,6 +587,53 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
         }
       }
     }
+    if (n_outs > 2) {
+      double *o_clv = blk->out[OUT_CLV], *o_alive = blk->out[OUT_ALIVE];
+      double *o_exp = blk->out[OUT_EXPECTED], *o_spend = blk->out[OUT_SPEND];
+      for (int64_t i = 0; i < rows; i++) {
+        int64_t c = values ? find_customer(values->rfm, block_ids[i]) : -1;
+        o_clv[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_CLV) : 0.0;
+        o_alive[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_P_ALIVE) : 0.0;
+        o_exp[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_EXPECTED) : 0.0;
+        o_spend[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_EXPECTED_SPEND) : 0.0;
+        if (m->has_lenses) {
+          uint8_t *r3 = lens_rfm + 3 * i;
+          int32_t *vr = blk->out[OUT_VR_CELL];
+          account_lenses(m, values, c, r3, &vr[i]);
+          ((int32_t *)blk->out[OUT_R])[i] = r3[0];
+          ((int32_t *)blk->out[OUT_F])[i] = r3[1];
+          ((int32_t *)blk->out[OUT_M])[i] = r3[2];
+          int32_t *cell = blk->out[OUT_RFM_CELL];
+          if (c < 0) {
+            cell[i] = STRATA_LENS_NONE;
+          } else {
+            int32_t one;
+            STRATA_TRY(strata_lens_rfm_grid(ctx, m->rules, STRATA_RFM_FIRST_MATCH, &r3[0], &r3[1],
+                                            &r3[2], 1, &one, NULL));
+            cell[i] = one;
+          }
+        }
+        if (keep_clv) keep_clv[row0 + i] = o_clv[i];
+      }
+    }
+    if (keep_ids) {
+      memcpy(keep_ids + row0, block_ids, (size_t)rows * sizeof(int64_t));
+      memcpy(keep_labels + row0, labels, (size_t)rows * sizeof(int32_t));
+    }
+    for (int64_t j = 0; j < n_drift; j++) {
+      const int64_t dnum = t->d;
+      for (int64_t i = 0; i < rows; i++) {
+        if (j < dnum) {
+          column[i] = raw[i * dnum + j];
+        } else {
+          const int64_t a = nominal_col[j - dnum];
+          column[i] = info->dtype == STRATA_F32 ? (double)((const float *)block)[i * da + a]
+                                                : ((const double *)block)[i * da + a];
+        }
+      }
+      STRATA_TRY(strata_psi_bins_shares(ctx, m->drift[j], column, rows, bin_tmp));
+      for (int64_t b = 0; b < m->drift[j]->nb; b++) bin_rows[j][b] += bin_tmp[b] * (double)rows;
+    }
     strata_progress(ctx, "score", (double)(row0 + rows) / (double)n);
   }
   st = strata_prefetch_finish(ctx, pf);
@@ -416,9 +644,23 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   out->n = n;
   for (int64_t j = 0; j < m->k; j++) out->share[j] = counts[j] / (double)n;
   out->psi = strata_population_stability(m->train_share, out->share, m->k);
-  out->verdict = out->psi < 0.1    ? "stable"
-                 : out->psi < 0.25 ? "moderate drift"
-                                   : "significant drift";
+  /* The verdict: the worse of the shares' PSI and the most shifted feature's. */
+  double worst = out->psi;
+  if (n_drift > 0) {
+    out->feature_psi = calloc((size_t)n_drift, sizeof *out->feature_psi);
+    STRATA_FAIL_IF(out->feature_psi == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    for (int64_t j = 0; j < n_drift; j++) {
+      for (int64_t b = 0; b < m->drift[j]->nb; b++) bin_tmp[b] = bin_rows[j][b] / (double)n;
+      out->feature_psi[j] = strata_psi(m->drift[j]->shares, bin_tmp, m->drift[j]->nb, STRATA_PSI_EPSILON);
+      out->shifted_features += out->feature_psi[j] >= opt->psi_shifted;
+      if (out->feature_psi[j] > worst) worst = out->feature_psi[j];
+    }
+  }
+  out->verdict = worst < opt->psi_watch     ? "stable"
+                 : worst < opt->psi_shifted ? "moderate drift"
+                                            : "significant drift";
+  if (opt->previous)
+    STRATA_TRY(migrate(ctx, m, opt->previous, n, keep_ids, keep_labels, keep_clv, out));
   if (revalidate && m_sample >= m->k) {
     /* A fresh clustering of the sample with the same engine and k. */
     strata_space sample_space = {m_sample, dz, dc, sample, sample_codes, levels_seen, m->gamma};
@@ -432,6 +674,15 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
 cleanup:
   /* The reader thread stops before the datasets it reads are closed. */
   strata_prefetch_free(pf);
+  if (bin_rows)
+    for (int64_t j = 0; j < m->n_drift; j++) free(bin_rows[j]);
+  free(bin_rows);
+  strata_free(bin_tmp);
+  strata_free(column);
+  strata_free(keep_ids);
+  strata_free(keep_labels);
+  strata_free(keep_clv);
+  strata_free(lens_rfm);
   strata_txn_blocks_release(&tb);
   strata_h5_dataset_close(features);
   strata_h5_dataset_close(ids);
