@@ -45,6 +45,16 @@ with h5py.File(model, "r") as a, h5py.File(same, "r") as b:
     labels = a["segments/label"][()]
     k = len(model_names)
 
+# ---- `strata clv score` takes the CLV models saved inside a segmentation
+cs = path("clv-score.h5")
+r = run("clv", "score", "--model", model, "--in", base, "--out", cs)
+check(r.returncode == 0, f"clv score --model <segmentation>: {r.stderr}")
+if r.returncode == 0:
+    with h5py.File(model, "r") as a, h5py.File(cs, "r") as b:
+        check(np.allclose(a["clv/clv"][()], b["clv/clv"][()], rtol=1e-12) and
+              np.allclose(a["clv/p_alive"][()], b["clv/p_alive"][()], rtol=1e-12),
+              "clv score with the segmentation's models = the segmentation's CLV")
+
 # ---- a hand-made previous run: 300 accounts gone from it (new now), 200 it had that are gone
 # now, ids shuffled, labels shifted for a third of the accounts, one segment renamed
 rng = np.random.default_rng(5)

@@ -116,7 +116,9 @@ static int run_clv(int fit_mode, int argc, char **argv, int argc_all, char **arg
       {"in", 'i', CLI_STRING, &fl.in, "FILE", "HDF5 file with /transactions", 1, 0, 0, 0},
       {"out", 'o', CLI_STRING, &fl.out, "FILE", "output HDF5 file", 1, 0, 0, 0},
       {"model", 'm', CLI_STRING, &fl.model, fit_mode ? "NAME" : "FILE",
-       fit_mode ? "bgnbd (default), mbgnbd or paretonbd" : "output of `strata clv fit`", !fit_mode,
+       fit_mode ? "bgnbd (default), mbgnbd or paretonbd"
+                : "output of `strata clv fit` or of `strata segment` (its /model/clv)",
+       !fit_mode,
        0, 0, 0},
       {"spend", 0, CLI_STRING, &fl.spend, "MODEL", "gamma-gamma (default) or none", 0, 0, 0, 0},
       {"calibration-end", 0, CLI_STRING, &fl.calibration_end, "DATE",
@@ -166,8 +168,11 @@ static int run_clv(int fit_mode, int argc, char **argv, int argc_all, char **arg
   if (model_file && (rc = cli_check_distinct(&run, model_file, fl.out)) != CLI_EXIT_OK) goto done;
   if (model_file) {
     strata_h5_file *mf = NULL;
+    /* A `strata segment` output keeps its CLV models under /model/clv, a `clv fit` one
+     * under /clv: either serves. */
     if ((st = strata_h5_open(run.ctx, model_file, &mf)) == STRATA_OK)
-      st = strata_clv_model_read(run.ctx, mf, "/clv", &fitted);
+      st = strata_clv_model_read(run.ctx, mf,
+                                 strata_h5_exists(mf, "/model/clv") ? "/model/clv" : "/clv", &fitted);
     strata_h5_close(mf);
     if (st != STRATA_OK) goto failed;
   }
