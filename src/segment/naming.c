@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "segment/features.h"
 #include "segment/segment.h"
 
 #define NAME_LEN 256
@@ -69,14 +70,9 @@ static double level_strength(const strata_profile *p, int64_t j, int64_t s, int6
 
 /* 1 for profile columns that are account features (value columns name the first part). */
 static int descriptive(const strata_profile *p, int64_t j) {
-  static const char *const value_names[] = {"frequency", "recency",       "tenure",
-                                            "monetary",  "p_alive",       "expected_purchases",
-                                            "clv",       "btyd_recency",  "transactions",
-                                            "revenue",   "revenue_prev",  "revenue_curr",
-                                            "expected_spend", "spend_per_purchase"};
   if (!p->has_value) return 1;
-  for (size_t v = 0; v < sizeof value_names / sizeof value_names[0]; v++)
-    if (strcmp(p->feature_names[j], value_names[v]) == 0) return 0;
+  for (int v = 0; v < STRATA_VALUE_COLUMNS; v++)
+    if (strcmp(p->feature_names[j], strata_value_column_names[v]) == 0) return 0;
   return 1;
 }
 
@@ -158,9 +154,9 @@ static void value_name(const strata_profile *p, int64_t s, char *out, size_t len
   snprintf(out, len, "%s", name);
 }
 
-/* Base name plus the qualifying traits of segment s; `used` receives how many were used. */
+/* Base name plus the qualifying traits of segment s. */
 static void full_name(const strata_profile *p, int64_t s, const trait *t, int64_t m, char *out,
-                      size_t len, int *used) {
+                      size_t len) {
   char base[NAME_LEN] = "";
   if (p->has_value) value_name(p, s, base, sizeof base);
   char quals[NAME_LEN] = "";
@@ -173,7 +169,6 @@ static void full_name(const strata_profile *p, int64_t s, const trait *t, int64_
     snprintf(quals + at, sizeof quals - at, "%s%.150s", q ? ", " : "", phrase);
     q++;
   }
-  *used = q;
   if (base[0] && quals[0])
     snprintf(out, len, "%.100s: %.150s", base, quals);
   else if (base[0])
@@ -196,7 +191,7 @@ strata_status strata_profile_name(strata_ctx *ctx, strata_profile *p) {
   char(*names)[NAME_LEN] = NULL, (*base)[NAME_LEN] = NULL;
   trait *traits = NULL;
   int64_t *count = NULL;
-  int *used = NULL, *group = NULL;
+  int *group = NULL;
   STRATA_FAIL_IF(p == NULL, ctx, STRATA_ERR_USAGE, "strata_profile_name: profile is NULL");
   const int64_t k = p->k;
   int64_t cap = p->d;
@@ -205,14 +200,13 @@ strata_status strata_profile_name(strata_ctx *ctx, strata_profile *p) {
   names = calloc((size_t)k, sizeof *names);
   traits = calloc((size_t)(k * cap), sizeof *traits);
   count = calloc((size_t)k, sizeof *count);
-  used = calloc((size_t)k, sizeof *used);
   group = calloc((size_t)k, sizeof *group);
   base = calloc((size_t)k, sizeof *base);
-  STRATA_FAIL_IF(!names || !traits || !count || !used || !group || !base, ctx, STRATA_ERR_NOMEM,
+  STRATA_FAIL_IF(!names || !traits || !count || !group || !base, ctx, STRATA_ERR_NOMEM,
                  "out of memory naming segments");
   for (int64_t s = 0; s < k; s++) {
     int64_t m = traits_of(p, s, 0, traits + s * cap, cap);
-    full_name(p, s, traits + s * cap, m, names[s], NAME_LEN, &used[s]);
+    full_name(p, s, traits + s * cap, m, names[s], NAME_LEN);
     /* every feature may tell clashing segments apart */
     count[s] = traits_of(p, s, 1, traits + s * cap, cap);
   }
@@ -351,7 +345,6 @@ cleanup:
   free(base);
   free(traits);
   free(count);
-  free(used);
   free(group);
   return st;
 }

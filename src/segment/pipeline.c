@@ -81,7 +81,10 @@ static strata_status select_features(strata_ctx *ctx, const strata_feature_table
                                      int64_t *dnom) {
   strata_status st = STRATA_OK;
   const int64_t da = t->d_accounts;
-  int64_t picked[1024], d = 0;
+  int64_t d = 0, cap = da + STRATA_VALUE_COLUMNS + 1;
+  for (const char *c = params->features; c && *c; c++) cap += *c == ',';
+  int64_t *picked = calloc((size_t)cap, sizeof *picked);
+  STRATA_FAIL_IF(picked == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
   *dn = *dnom = 0;
   if (params->features && params->features[0]) {
     for (const char *p = params->features; *p;) {
@@ -101,13 +104,11 @@ static strata_status select_features(strata_ctx *ctx, const strata_feature_table
       for (int64_t q = 0; q < d; q++)
         STRATA_FAIL_IF(picked[q] == j, ctx, STRATA_ERR_USAGE, "--features names '%.*s' twice",
                        (int)len, p);
-      STRATA_FAIL_IF(d >= (int64_t)(sizeof picked / sizeof picked[0]), ctx, STRATA_ERR_USAGE,
-                     "--features names more than %d columns", (int)(sizeof picked / sizeof picked[0]));
       picked[d++] = j;
       p = comma ? comma + 1 : p + len;
     }
   } else {
-    for (int64_t j = 0; j < da && d < 1000; j++) picked[d++] = j;
+    for (int64_t j = 0; j < da; j++) picked[d++] = j;
     for (int64_t v = 0; t->values && v < STRATA_VALUE_COLUMNS; v++)
       if (strata_value_column_default[v] || (t->from_log && v == STRATA_V_RECENCY))
         picked[d++] = da + v;
@@ -130,6 +131,7 @@ static strata_status select_features(strata_ctx *ctx, const strata_feature_table
   }
   STRATA_FAIL_IF(d == 0, ctx, STRATA_ERR_DATA, "%s: no features to segment on", in);
 cleanup:
+  free(picked);
   return st;
 }
 
