@@ -477,8 +477,13 @@ void strata_report_data_write(FILE *f, const strata_segmentation *s,
   strata_json_array(f, s->explained, 2, 1);
   key(f, &first, "points");
   fputc('[', f);
-  for (int64_t i = 0; i < s->m; i++)
-    fprintf(f, "%s[%.4g,%.4g,%d]", i ? "," : "", s->projection[2 * i], s->projection[2 * i + 1],
-            s->projection_label[i]);
+  /* A point that is not finite is left out: JSON has no NaN, and it would not plot. */
+  int any = 0;
+  for (int64_t i = 0; i < s->m; i++) {
+    const double x = s->projection[2 * i], y = s->projection[2 * i + 1];
+    if (!isfinite(x) || !isfinite(y)) continue;
+    fprintf(f, "%s[%.4g,%.4g,%d]", any ? "," : "", x, y, s->projection_label[i]);
+    any = 1;
+  }
   fputs("]}", f);
 }

@@ -36,7 +36,7 @@ static const char *const page_style =
     ".note{color:#555;font-size:13px;max-width:1000px}\n"
     ".facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:4px 24px;"
     "font-size:14px;margin:12px 0}\n"
-    ".facts div{display:flex;gap:8px} .facts div b{flex:0 0 110px;color:#555;font-weight:normal}\n"
+    ".facts>div{display:flex;gap:8px} .facts>div>b{flex:0 0 110px;color:#555;font-weight:normal}\n"
     ".action{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;"
     "white-space:nowrap}\n"
     "dl.glossary dt{font-weight:bold;margin-top:10px} dl.glossary dd{margin-left:16px;"
