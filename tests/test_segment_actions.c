@@ -60,8 +60,8 @@ static void expect(const fixture *f, int with_lenses, strata_action a, int rule)
 static void test_table_matches_names(void **state) {
   (void)state;
   const strata_action want[STRATA_ACTION_RULES] = {
-      STRATA_ACTION_REVIEW, STRATA_ACTION_NURTURE, STRATA_ACTION_RETAIN,
-      STRATA_ACTION_WIN_BACK, STRATA_ACTION_GROW, STRATA_ACTION_NURTURE,
+      STRATA_ACTION_REVIEW,       STRATA_ACTION_NURTURE, STRATA_ACTION_RETAIN,
+      STRATA_ACTION_WIN_BACK,     STRATA_ACTION_GROW,    STRATA_ACTION_NURTURE,
       STRATA_ACTION_DEPRIORITISE, STRATA_ACTION_MAINTAIN};
   for (int r = 0; r < STRATA_ACTION_RULES; r++) {
     assert_int_equal(strata_action_rules[r].action, want[r]);
@@ -122,8 +122,8 @@ static void test_retain_by_clv_at_stake_needs_lenses(void **state) {
   fixture f;
   init(&f);
   f.clv[0] = 1.5;
-  f.alive[0] = 1.0; /* healthy on average, yet a fifth of its CLV is high value / high risk */
-  set_stake(&f, 0.2);   /* 2 x the base's 10 % */
+  f.alive[0] = 1.0;   /* healthy on average, yet a fifth of its CLV is high value / high risk */
+  set_stake(&f, 0.2); /* 2 x the base's 10 % */
   expect(&f, 1, STRATA_ACTION_RETAIN, 2);
   assert_non_null(strstr(hint(&f, 1).reason, "20% of its CLV"));
   expect(&f, 0, STRATA_ACTION_GROW, 4); /* without lenses the profile alone says Grow */

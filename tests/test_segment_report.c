@@ -27,10 +27,10 @@ static char *slurp(const char *path) {
 
 static const char *const old_names[] = {"Champions", "Dormant </script> x"};
 static const char *const new_names[] = {"Champions", "Dormant </script> x", "New low spenders"};
-static const int64_t accounts[] = {/* 2 + 1 rows x 3 + 1 columns */
-                                   90, 5, 3, 2, /* */
+static const int64_t accounts[] = {               /* 2 + 1 rows x 3 + 1 columns */
+                                   90, 5,  3,  2, /* */
                                    10, 70, 15, 5, /* */
-                                   4, 6, 20, 0};
+                                   4,  6,  20, 0};
 static const double clv[] = {900, 50, 30, 20, 100, 700, 150, 50, 40, 60, 200, 0};
 static const double share_old[] = {0.5, 0.5};
 static const double share_new[] = {0.45, 0.35, 0.2};

@@ -10,16 +10,16 @@
 
 #include "segment/actions.h"
 
-#define HIGH_CLV 1.2       /* mean CLV at least this x base: high value */
-#define HIGH_REVENUE 1.5   /* mean revenue at least this x base: high value by past spend */
-#define AT_RISK 0.8        /* mean P(alive) at most this x base: at risk */
-#define LAPSED 0.5         /* mean P(alive) at most this x base: lapsed */
-#define PAST_REVENUE 0.5   /* mean revenue at least this x base: worth winning back */
-#define AT_STAKE 2.0       /* share of CLV in "high value / high risk" at least this x base */
-#define MAJORITY 0.5       /* share of accounts that makes a group "mostly" something */
-#define NEW_TENURE 0.6     /* mean tenure at most this x base: new */
-#define HEALTHY 0.8        /* mean P(alive) at least this x base: healthy enough to nurture */
-#define LOW_CLV 0.67       /* mean CLV at most this x base: low value */
+#define HIGH_CLV 1.2     /* mean CLV at least this x base: high value */
+#define HIGH_REVENUE 1.5 /* mean revenue at least this x base: high value by past spend */
+#define AT_RISK 0.8      /* mean P(alive) at most this x base: at risk */
+#define LAPSED 0.5       /* mean P(alive) at most this x base: lapsed */
+#define PAST_REVENUE 0.5 /* mean revenue at least this x base: worth winning back */
+#define AT_STAKE 2.0     /* share of CLV in "high value / high risk" at least this x base */
+#define MAJORITY 0.5     /* share of accounts that makes a group "mostly" something */
+#define NEW_TENURE 0.6   /* mean tenure at most this x base: new */
+#define HEALTHY 0.8      /* mean P(alive) at least this x base: healthy enough to nurture */
+#define LOW_CLV 0.67     /* mean CLV at most this x base: low value */
 
 const strata_action_rule strata_action_rules[STRATA_ACTION_RULES] = {
     {STRATA_ACTION_REVIEW, "no value columns (no transactions, or --no-clv)",
@@ -46,13 +46,13 @@ const strata_action_rule strata_action_rules[STRATA_ACTION_RULES] = {
 
 const char *strata_action_name(strata_action a) {
   switch (a) {
-  case STRATA_ACTION_RETAIN: return "Retain";
-  case STRATA_ACTION_WIN_BACK: return "Win back";
-  case STRATA_ACTION_GROW: return "Grow";
-  case STRATA_ACTION_NURTURE: return "Nurture";
-  case STRATA_ACTION_DEPRIORITISE: return "Deprioritise";
-  case STRATA_ACTION_MAINTAIN: return "Maintain";
-  case STRATA_ACTION_REVIEW: break;
+    case STRATA_ACTION_RETAIN: return "Retain";
+    case STRATA_ACTION_WIN_BACK: return "Win back";
+    case STRATA_ACTION_GROW: return "Grow";
+    case STRATA_ACTION_NURTURE: return "Nurture";
+    case STRATA_ACTION_DEPRIORITISE: return "Deprioritise";
+    case STRATA_ACTION_MAINTAIN: return "Maintain";
+    case STRATA_ACTION_REVIEW: break;
   }
   return "Review";
 }
@@ -78,7 +78,8 @@ static void at_stake(const strata_lenses *l, int64_t s, double *seg, double *bas
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void set(strata_action_hint *out, int rule, const char *fmt, ...) {
+static void
+set(strata_action_hint *out, int rule, const char *fmt, ...) {
   va_list ap;
   out->rule = rule;
   out->action = strata_action_rules[rule].action;
@@ -97,8 +98,7 @@ void strata_action_for_segment(const strata_profile *p, const strata_lenses *len
   const int64_t s = segment;
   const double clv = ratio(p->clv_mean[s], p->base_clv_mean);
   const double alive = ratio(p->p_alive_mean[s], p->base_p_alive_mean);
-  const double revenue =
-      p->revenue_mean ? ratio(p->revenue_mean[s], p->base_revenue_mean) : 1.0;
+  const double revenue = p->revenue_mean ? ratio(p->revenue_mean[s], p->base_revenue_mean) : 1.0;
   const double tenure = ratio(p->age_mean[s], p->base_age_mean);
   const double no_purchase = p->no_purchase_share ? p->no_purchase_share[s] : 0.0;
   const double one_time = p->one_time_share ? p->one_time_share[s] : 0.0;
@@ -111,26 +111,26 @@ void strata_action_for_segment(const strata_profile *p, const strata_lenses *len
     set(out, 1, "%.0f%% have not bought yet", 100.0 * no_purchase);
   } else if (high_value && (alive <= AT_RISK || stake_high)) {
     if (alive <= AT_RISK)
-      set(out, 2, "high value (mean CLV %.2f x the base's) at risk (mean P(alive) %.2f x)",
-          clv, alive);
+      set(out, 2, "high value (mean CLV %.2f x the base's) at risk (mean P(alive) %.2f x)", clv,
+          alive);
     else
       set(out, 2,
           "high value (mean CLV %.2f x the base's) with %.0f%% of its CLV in the \"high value / "
           "high risk\" cell",
           clv, 100.0 * stake);
   } else if (alive <= LAPSED && revenue >= PAST_REVENUE) {
-    set(out, 3, "lapsed (mean P(alive) %.2f x the base's) after spending %.2f x the base's",
-        alive, revenue);
+    set(out, 3, "lapsed (mean P(alive) %.2f x the base's) after spending %.2f x the base's", alive,
+        revenue);
   } else if (clv >= HIGH_CLV) {
-    set(out, 4, "high value (mean CLV %.2f x the base's) and active (mean P(alive) %.2f x)",
-        clv, alive);
+    set(out, 4, "high value (mean CLV %.2f x the base's) and active (mean P(alive) %.2f x)", clv,
+        alive);
   } else if ((one_time >= MAJORITY || tenure <= NEW_TENURE) && alive >= HEALTHY) {
     if (one_time >= MAJORITY)
       set(out, 5, "%.0f%% one-time buyers, still active (mean P(alive) %.2f x the base's)",
           100.0 * one_time, alive);
     else
-      set(out, 5, "new (mean tenure %.2f x the base's) and active (mean P(alive) %.2f x)",
-          tenure, alive);
+      set(out, 5, "new (mean tenure %.2f x the base's) and active (mean P(alive) %.2f x)", tenure,
+          alive);
   } else if (clv <= LOW_CLV || alive <= LAPSED) {
     set(out, 6, "low value (mean CLV %.2f x the base's), mean P(alive) %.2f x", clv, alive);
   } else {

@@ -2,24 +2,26 @@
  * Action hints: what a marketer might do with a segment, read off its profile and lenses by a
  * short rule table, so that every segment in the report comes with a treatment and the reason
  * for it. Thresholds are ratios to the base (like the names of naming.c), never constants of a
- * data set. The first rule that applies wins:
+ * data set. Rules are tried in order; the first that applies wins:
  *
- *   #  action        when                                                         why
- *   0  Review        no value columns (no transactions, or --no-clv)              value and risk unknown
- *   1  Nurture       no purchase in the log for at least half of the accounts     convert to a first purchase
- *   2  Retain        high value: mean CLV >= 1.2 x base or mean revenue >= 1.5 x  high value at risk
- *                    base; and at risk: mean P(alive) <= 0.8 x base, or (with
- *                    lenses) the share of its CLV in the "high value / high risk"
- *                    cell >= 2 x the base's share
- *   3  Win back      lapsed: mean P(alive) <= 0.5 x base; and past revenue: mean  lapsed, but spent before
- *                    revenue >= 0.5 x base
- *   4  Grow          mean CLV >= 1.2 x base (healthy: rule 2 did not apply)      upsell / cross-sell
- *   5  Nurture       one-time buyers for at least half, or new (mean tenure <=    new or one-time, with potential
- *                    0.6 x base); and mean P(alive) >= 0.8 x base
- *   6  Deprioritise  mean CLV <= 0.67 x base, or mean P(alive) <= 0.5 x base      low value or low activity
- *   7  Maintain      otherwise                                                    mid value, healthy
+ *   0 Review        no value columns (no transactions, or --no-clv): value and risk unknown.
+ *   1 Nurture       no purchase in the log for at least half of the accounts: convert them.
+ *   2 Retain        high value (mean CLV >= 1.2 x base, or mean revenue >= 1.5 x base) and at
+ *                   risk (mean P(alive) <= 0.8 x base, or, with lenses, a share of its CLV in
+ *                   the "high value / high risk" cell >= 2 x the base's share).
+ *   3 Win back      lapsed (mean P(alive) <= 0.5 x base) after spending (mean revenue >= 0.5 x
+ *                   base).
+ *   4 Grow          mean CLV >= 1.2 x base, not at risk (rule 2 did not apply): upsell and
+ *                   cross-sell.
+ *   5 Nurture       one-time buyers for at least half, or new (mean tenure <= 0.6 x base), and
+ *                   still active (mean P(alive) >= 0.8 x base): bring them to the next purchase.
+ *   6 Deprioritise  low value (mean CLV <= 0.67 x base) or lapsed without past spend (mean
+ *                   P(alive) <= 0.5 x base): serve at low cost.
+ *   7 Maintain      otherwise: mid value, healthy; keep the service level.
  *
- * A base value of 0 (or not finite) makes its ratio 1, so a rule over it does not fire.
+ * A base value of 0 (or a value that is not finite) makes its ratio 1, so no rule fires on it;
+ * a missing optional column (revenue, one-time or no-purchase share) reads as the base's.
+ * Rule 5 before rule 6: an active one-time buyer is a prospect, not a write-off.
  */
 #ifndef STRATA_SEGMENT_ACTIONS_H
 #define STRATA_SEGMENT_ACTIONS_H

@@ -32,9 +32,10 @@ strata_status strata_report_write(strata_ctx *ctx, const strata_segmentation *s,
   STRATA_TRY(strata_report_page_begin(ctx, &pg, path, force, title));
   fputs("<div id=\"app\"><h1>", pg.f);
   strata_html_text(pg.f, title);
-  fputs("</h1><noscript>This report draws its tables and charts with JavaScript.</noscript>"
-        "</div>\n<script>\nconst DATA = ",
-        pg.f);
+  fputs(
+      "</h1><noscript>This report draws its tables and charts with JavaScript.</noscript>"
+      "</div>\n<script>\nconst DATA = ",
+      pg.f);
   strata_report_data_write(pg.f, s, o);
   fputs(";\n", pg.f);
   for (const char *const *line = strata_report_script; *line; line++) {

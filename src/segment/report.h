@@ -40,8 +40,8 @@ strata_status strata_report_write(strata_ctx *ctx, const strata_segmentation *s,
  * row-major as segment/migration.h lays them out: the extra row holds the accounts new in the
  * new run, the extra column the accounts gone since the old run. */
 typedef struct strata_migration_report {
-  const char *title;    /* NULL or "": "Segment migration" */
-  const char *currency; /* NULL or "": plain numbers */
+  const char *title;                 /* NULL or "": "Segment migration" */
+  const char *currency;              /* NULL or "": plain numbers */
   const char *old_label, *new_label; /* what the runs are (e.g. file names); NULL: "before" /
                                         "after" */
   int64_t k_old, k_new;

@@ -161,13 +161,13 @@ static void write_value(FILE *f, int *first, const strata_profile *p) {
   }
   const int64_t k = p->k;
   fputc('{', f);
-#define FIELD(name, arr)                                                                           \
-  do {                                                                                             \
-    key(f, &f2, name);                                                                             \
-    if (arr)                                                                                       \
-      strata_json_array(f, arr, k, 1);                                                             \
-    else                                                                                           \
-      fputs("null", f);                                                                            \
+#define FIELD(name, arr)               \
+  do {                                 \
+    key(f, &f2, name);                 \
+    if (arr)                           \
+      strata_json_array(f, arr, k, 1); \
+    else                               \
+      fputs("null", f);                \
   } while (0)
   FIELD("clv_total", p->clv_total);
   FIELD("clv_mean", p->clv_mean);
@@ -441,8 +441,8 @@ void strata_report_data_write(FILE *f, const strata_segmentation *s,
   strata_json_string(f, o->currency ? o->currency : "");
   key(f, &first, "version");
   strata_json_string(f, strata_version());
-  fprintf(f, ",\"n\":%lld,\"k\":%lld,\"dc\":%lld,\"from_log\":%s", (long long)s->n,
-          (long long)s->k, (long long)p->dc, s->from_log ? "true" : "false");
+  fprintf(f, ",\"n\":%lld,\"k\":%lld,\"dc\":%lld,\"from_log\":%s", (long long)s->n, (long long)s->k,
+          (long long)p->dc, s->from_log ? "true" : "false");
   key(f, &first, "transactions");
   strata_json_string(f, s->transactions ? s->transactions : "none");
   write_period(f, &first, s, o);

@@ -55,20 +55,20 @@ strata_status strata_report_page_begin(strata_ctx *ctx, strata_report_page *pg, 
                  STRATA_CHARTJS_PATH, strerror(errno));
   STRATA_TRY(strata_atomic_begin(ctx, path, force, &pg->atomic));
   pg->f = fopen(pg->atomic.temp, "w");
-  STRATA_FAIL_IF(pg->f == NULL, ctx, STRATA_ERR_IO, "cannot write '%s': %s", path,
-                 strerror(errno));
-  fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-        pg->f);
+  STRATA_FAIL_IF(pg->f == NULL, ctx, STRATA_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+  fputs(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+      pg->f);
   strata_html_text(pg->f, title);
-  fprintf(pg->f, "</title>\n<meta name=\"generator\" content=\"strata %s\">\n<style>\n%s</style>\n"
-                 "<script>\n",
+  fprintf(pg->f,
+          "</title>\n<meta name=\"generator\" content=\"strata %s\">\n<style>\n%s</style>\n"
+          "<script>\n",
           strata_version(), page_style);
   char buf[1 << 16];
   size_t got;
   while ((got = fread(buf, 1, sizeof buf, js)) > 0) fwrite(buf, 1, got, pg->f);
-  STRATA_FAIL_IF(ferror(js), ctx, STRATA_ERR_IO, "cannot read Chart.js at %s",
-                 STRATA_CHARTJS_PATH);
+  STRATA_FAIL_IF(ferror(js), ctx, STRATA_ERR_IO, "cannot read Chart.js at %s", STRATA_CHARTJS_PATH);
   fputs("\n</script>\n</head><body>\n", pg->f);
 cleanup:
   if (js) fclose(js);
