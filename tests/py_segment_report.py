@@ -83,7 +83,8 @@ GLOSSARY = ["CLV", "P(alive)", "Expected purchases", "RFM scores", "RFM cells", 
 ACTIONS = {"Retain", "Win back", "Grow", "Nurture", "Deprioritise", "Maintain", "Review"}
 
 
-def check_report(name, report, k_expected=None, lenses=True, nominal=True, currency=None, title=None):
+def check_report(name, report, k_expected=None, lenses=True, nominal=True, currency=None, title=None,
+                 k_chosen=False):
     check(os.path.exists(report), f"{name}: report written")
     if not os.path.exists(report):
         return
@@ -107,8 +108,11 @@ def check_report(name, report, k_expected=None, lenses=True, nominal=True, curre
     width = int(attr(dom, "data-scroll-width") or 99999)
     check(width <= 1280, f"{name}: page width {width} px <= 1280")
     check(attr(dom, "data-overflowing") == "", f"{name}: tables that need scrolling: {attr(dom, 'data-overflowing')!r}")
-    for expected in ["kchoice", "sizes", "profile", "tree"]:
+    for expected in ["sizes", "profile", "tree"]:
         check(expected in ids, f"{name}: chart {expected}")
+    # the candidates' scores: a curve when k was chosen among several, the table always
+    check(("kchoice" in ids) == k_chosen, f"{name}: chart of the candidates' scores {'present' if k_chosen else 'absent'}")
+    check(re.search(r"<h3>Candidates</h3>", dom) is not None and "Calinski-Harabasz" in dom, f"{name}: candidates table")
     for expected in ["vr-accounts", "vr-clv", "rfm-counts", "rfm-segments", "growth-prev-curr", "growth-parts", "alive"]:
         check((expected in ids) == lenses, f"{name}: chart {expected} {'present' if lenses else 'absent'}")
     check(("nominal-0" in ids) == nominal, f"{name}: categorical charts {'present' if nominal else 'absent'}")
@@ -166,13 +170,13 @@ check(run("gen", "--customers", 4000, "--seed", 12, "--profile", "b2b", "--out",
 r = run("segment", "--in", b2b, "--out", path("b2b-seg.h5"), "--report", path("b2b.html"), "--k-range", "3:5",
         "--stability-resamples", 5)
 check(r.returncode == 0, f"segment b2b: {r.stderr}")
-check_report("b2b", path("b2b.html"), title="Customer segments of " + b2b)
+check_report("b2b", path("b2b.html"), title="Customer segments of " + b2b, k_chosen=True)
 
 # ---- the same b2c base without CLV: no lenses, hints say Review
 r = run("segment", "--in", b2c, "--out", path("noclv-seg.h5"), "--report", path("noclv.html"), "--k", 4,
         "--no-clv", "--stability-resamples", 5)
 check(r.returncode == 0, f"segment --no-clv: {r.stderr}")
-check_report("no-clv", path("noclv.html"), k_expected=4, lenses=True if False else False)
+check_report("no-clv", path("noclv.html"), k_expected=4, lenses=False)
 
 # ---- a transaction log alone: a CSV log imported into /transactions, no /accounts
 # BG/NBD-like customers (gamma purchase rates, beta dropout after each purchase), so that the

@@ -101,30 +101,33 @@ const char *const strata_report_script[] = {
     "  app.appendChild(facts);",
     "  const s = section('How many segments', 'k = ' + K + ': ' + esc(D.kc.rule) + '.' + "
     "(D.kc.sampled ? ' Candidates were fitted on a seeded sample.' : ''));",
+    "  // One candidate (k given) has no curve to show: the table alone says its scores.",
     "  if (D.kc.k.length) {",
     "    const g = grid(s);",
+    "    const hasJ = D.kc.jaccard_mean.some(v => v !== null);",
     "    const sets = [{label: 'Calinski-Harabasz (left axis)', data: D.kc.calinski, borderColor: "
     "'#59a14f', backgroundColor: '#59a14f', yAxisID: 'y'}];",
     "    if (D.kc.silhouette) sets.push({label: 'mean silhouette', data: D.kc.silhouette, "
     "borderColor: '#4e79a7', backgroundColor: '#4e79a7', yAxisID: 'y1'});",
-    "    if (D.kc.jaccard_mean.some(v => v !== null)) {",
+    "    if (hasJ) {",
     "      sets.push({label: 'stability: mean Jaccard', data: D.kc.jaccard_mean, borderColor: "
     "'#b07aa1', backgroundColor: '#b07aa1', yAxisID: 'y1'});",
     "      sets.push({label: 'stability: lowest segment Jaccard', data: D.kc.jaccard_min, "
     "borderColor: '#e15759', backgroundColor: '#e15759', borderDash: [5, 4], yAxisID: 'y1'});",
     "    }",
-    "    chart(chartBox(g, 'kchoice', 'Scores of the candidates'), {type: 'line', data: {labels: "
-    "D.kc.k, datasets: sets}, options: {scales: {x: {title: {display: true, text: 'k "
-    "(segments)'}}, y: {title: {display: true, text: 'Calinski-Harabasz'}}, y1: {position: "
-    "'right', min: 0, max: 1, grid: {drawOnChartArea: false}, title: {display: true, text: "
-    "'silhouette / Jaccard'}}}}});",
+    "    if (D.kc.k.length > 1) chart(chartBox(g, 'kchoice', 'Scores of the candidates'), {type: "
+    "'line', data: {labels: D.kc.k, datasets: sets}, options: {scales: {x: {title: {display: true, "
+    "text: 'k (segments)'}}, y: {title: {display: true, text: 'Calinski-Harabasz'}}, y1: "
+    "{position: 'right', min: 0, max: 1, grid: {drawOnChartArea: false}, title: {display: true, "
+    "text: 'silhouette / Jaccard'}}}}});",
     "    const d = el('div', {});",
     "    d.appendChild(el('h3', {}, 'Candidates'));",
     "    const head = ['k', 'Calinski-Harabasz'].concat(D.kc.silhouette ? ['silhouette'] : "
-    "[]).concat(['lowest Jaccard', 'mean Jaccard']);",
+    "[]).concat(hasJ ? ['lowest Jaccard', 'mean Jaccard'] : []);",
     "    table(d, head, D.kc.k.map((k, i) => { const r = [(k === K ? '<b>' + k + ' (chosen)</b>' : "
     "String(k)), num(D.kc.calinski[i], 1)]; if (D.kc.silhouette) r.push(num(D.kc.silhouette[i], "
-    "3)); r.push(num(D.kc.jaccard_min[i], 3), num(D.kc.jaccard_mean[i], 3)); return r; }));",
+    "3)); if (hasJ) r.push(num(D.kc.jaccard_min[i], 3), num(D.kc.jaccard_mean[i], 3)); return r; "
+    "}));",
     "    g.appendChild(d);",
     "  }",
     "})();",
