@@ -146,7 +146,7 @@ const char *const strata_report_script[] = {
     "    const r = [{html: swatch(i) + esc(segName(i)), cls: 'text'}, {html: badge(a.action) + "
     "'<br><span class=\"note\">' + esc(a.reason) + '</span>', cls: 'text'}, num(D.size[i], 0), "
     "pct(D.share[i])];",
-    "    if (V) r.push(money(V.clv_total[i]), money(V.clv_mean[i], 2), pct(V.clv_share[i]), "
+    "    if (V) r.push(moneyShort(V.clv_total[i]), money(V.clv_mean[i], 2), pct(V.clv_share[i]), "
     "num(V.p_alive_mean[i], 2), V.one_time_share ? pct(V.one_time_share[i]) : 'n/a', "
     "V.spend_per_purchase ? money(V.spend_per_purchase[i], 2) : 'n/a');",
     "    if (S) r.push(S.jaccard_mean[i] === null ? 'n/a' : S.jaccard_mean[i].toFixed(2) + ' (' + "
@@ -154,7 +154,7 @@ const char *const strata_report_script[] = {
     "    return r;",
     "  });",
     "  if (V) { const b = V.base; const tot = V.clv_total.reduce((a, v) => a + (v || 0), 0); const "
-    "r = [{html: '<b>all accounts</b>', cls: 'text'}, '', num(D.n, 0), '100 %', money(tot), "
+    "r = [{html: '<b>all accounts</b>', cls: 'text'}, '', num(D.n, 0), '100 %', moneyShort(tot), "
     "money(b.clv_mean, 2), '100 %', num(b.p_alive_mean, 2), pct(b.one_time_share), "
     "money(b.spend_per_purchase, 2)]; if (S) r.push(''); rows.push(r); }",
     "  table(s, head, rows, 'wide').id = 'overview';",
