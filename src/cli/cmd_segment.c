@@ -193,6 +193,7 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   strata_segment_params_init(&p);
   const char *in = NULL, *out = NULL, *report = NULL, *range = NULL, *log1p_mode = "auto";
   const char *scale = "zscore", *time_unit = "week", *k_criterion = "bic";
+  const char *title = NULL, *currency = NULL;
   int64_t k = 0, n_init = p.n_init, sample = p.sample, clv_months = p.clv.score.clv_periods;
   int64_t resamples = p.stability_resamples;
   uint64_t seed = 0;
@@ -240,6 +241,11 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
       {"seed", 's', CLI_UINT64, &seed, "S", "random seed (default 0)", 0, 0, 0, 0},
       {"report", 'r', CLI_STRING, &report, "FILE.html", "write a self-contained HTML report", 0, 0,
        0, 0},
+      {"title", 0, CLI_STRING, &title, "TEXT",
+       "the report's title (default: \"Customer segments of <input>\")", 0, 0, 0, 0},
+      {"currency", 0, CLI_STRING, &currency, "CODE",
+       "currency of the money figures in the report, e.g. USD or EUR (default: plain numbers)",
+       0, 0, 0, 0},
       {"sample", 0, CLI_INT, &sample, "N", "accounts in the report's 2-D view (default 4000)", 0,
        10, 1e6, 0},
       {"time-unit", 0, CLI_STRING, &time_unit, "UNIT", "CLV time unit: week (default) or day", 0, 0,
@@ -334,7 +340,8 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   strata_ctx_add_phase(run.ctx, "write", strata_now_seconds() - t0);
   if (report) {
     t0 = strata_now_seconds();
-    if ((st = strata_report_write(run.ctx, s, in, report, run.common.force)) != STRATA_OK)
+    strata_report_options ro = {in, title, currency, &p};
+    if ((st = strata_report_write(run.ctx, s, &ro, report, run.common.force)) != STRATA_OK)
       goto failed;
     strata_ctx_add_phase(run.ctx, "report", strata_now_seconds() - t0);
   }
