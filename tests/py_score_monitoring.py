@@ -75,7 +75,14 @@ with h5py.File(previous, "w") as f:
     f["segments/clv"] = prev_clv
     f["segments/name"] = np.array(prev_names, dtype=h5py.string_dtype())
 mig = path("migration.h5")
-r = run("score", "--model", model, "--in", base, "--out", mig, "--previous", previous, "--json")
+mig_html = path("migration.html")
+r = run("score", "--model", model, "--in", base, "--out", mig, "--previous", previous, "--json",
+        "--report", mig_html, "--title", "Q3 vs Q2")
+if r.returncode == 0:
+    page = open(mig_html, encoding="utf-8").read()
+    check("Q3 vs Q2" in page and "A segment renamed since" in page and "Migration matrix" in page,
+          "the migration report names the title and both runs' segments")
+    check("src=\"http" not in page and "href=\"http" not in page, "the migration report is self-contained")
 check(r.returncode == 0, f"score --previous: {r.stderr}")
 if r.returncode == 0:
     res = json.loads(r.stdout)["results"]
@@ -154,6 +161,8 @@ r = run("score", "--model", model, "--in", base, "--out", bad, "--previous", bas
 check(r.returncode == 3 and "holds no segment assignment" in r.stderr, f"--previous without segments: {r.stderr!r}")
 r = run("score", "--model", model, "--in", base, "--out", bad, "--psi-watch", 0.3, "--psi-shifted", 0.2)
 check(r.returncode == 2 and "--psi-shifted" in r.stderr, f"thresholds out of order: {r.stderr!r}")
+r = run("score", "--model", model, "--in", base, "--out", bad, "--report", path("r.html"))
+check(r.returncode == 2 and "--previous" in r.stderr, f"--report without --previous: {r.stderr!r}")
 check(not os.path.exists(bad), "nothing written on failure")
 
 finish()

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "segment/report.h"
 #include "segment/score.h"
 
 /* Drift per feature (/drift) and the migration matrix (/migration). */
@@ -58,7 +59,8 @@ cleanup:
 }
 
 int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
-  const char *model_path = NULL, *in = NULL, *out = NULL;
+  const char *model_path = NULL, *in = NULL, *out = NULL, *report = NULL, *title = NULL;
+  const char *currency = NULL;
   int revalidate = 0;
   uint64_t seed = 0;
   strata_score_options opt;
@@ -80,6 +82,12 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
        1e-9, 1e9, 0},
       {"psi-shifted", 0, CLI_DOUBLE, &opt.psi_shifted, "X",
        "PSI from which they are read as 'shifted' (default 0.25)", 0, 1e-9, 1e9, 0},
+      {"report", 'r', CLI_STRING, &report, "FILE.html",
+       "with --previous: an HTML report of the migration matrix and the drift of every feature",
+       0, 0, 0, 0},
+      {"title", 0, CLI_STRING, &title, "TEXT", "title of the report", 0, 0, 0, 0},
+      {"currency", 0, CLI_STRING, &currency, "CODE", "currency of the report's money figures", 0, 0,
+       0, 0},
   };
   cli_command cmd = {
       "score",
@@ -115,6 +123,15 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
     goto done;
   }
   if (opt.previous && (rc = cli_check_distinct(&run, opt.previous, out)) != CLI_EXIT_OK) goto done;
+  if (report && !opt.previous) {
+    rc = cli_usage_error(&run, "--report draws the migration from an earlier run: give --previous");
+    goto done;
+  }
+  if (report && ((rc = cli_check_distinct(&run, report, out)) != CLI_EXIT_OK ||
+                 (rc = cli_check_distinct(&run, report, in)) != CLI_EXIT_OK))
+    goto done;
+  if (report && (st = strata_report_check_path(run.ctx, report, run.common.force)) != STRATA_OK)
+    goto failed;
   opt.revalidate = revalidate;
   opt.seed = seed;
   if ((st = strata_segment_model_read(run.ctx, model_path, &model)) != STRATA_OK ||
@@ -144,6 +161,33 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
   w = NULL;
   if (st != STRATA_OK) goto failed;
   strata_ctx_add_phase(run.ctx, "write", strata_now_seconds() - t0);
+  if (report) {
+    const strata_migration *g = scores.migration;
+    double *share_old = calloc((size_t)g->k_old + 1, sizeof *share_old);
+    if (share_old == NULL) {
+      st = STRATA_ERR_NOMEM;
+      goto failed;
+    }
+    double old_total = 0.0;
+    for (int64_t a = 0; a < g->k_old; a++)
+      for (int64_t b = 0; b <= g->k_new; b++) {
+        share_old[a] += (double)g->accounts[a * (g->k_new + 1) + b];
+        old_total += (double)g->accounts[a * (g->k_new + 1) + b];
+      }
+    for (int64_t a = 0; a < g->k_old; a++) share_old[a] = old_total > 0 ? share_old[a] / old_total : 0.0;
+    strata_migration_report mr = {title, currency, opt.previous, in, g->k_old, g->k_new,
+                                  (const char *const *)scores.previous_names,
+                                  (const char *const *)model.names, g->accounts, g->clv,
+                                  share_old, scores.share, scores.psi, model.n_drift,
+                                  (const char *const *)model.drift_names, scores.feature_psi,
+                                  opt.psi_watch, opt.psi_shifted, scores.verdict};
+    t0 = strata_now_seconds();
+    st = strata_report_migration_write(run.ctx, &mr, report, run.common.force);
+    free(share_old);
+    if (st != STRATA_OK) goto failed;
+    strata_ctx_add_phase(run.ctx, "report", strata_now_seconds() - t0);
+    cJSON_AddStringToObject(run.result, "report", report);
+  }
 
   cJSON_AddNumberToObject(run.result, "accounts", (double)scores.n);
   cJSON_AddNumberToObject(run.result, "psi", scores.psi);

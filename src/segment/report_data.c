@@ -123,6 +123,8 @@ static void write_k_choice(FILE *f, int *first, const strata_segmentation *s) {
   strata_json_int_array(f, s->k_values, s->n_k, 1);
   key(f, &f2, "calinski");
   strata_json_array(f, s->k_calinski, s->n_k, 1);
+  key(f, &f2, "bic");
+  strata_json_array(f, s->k_bic, s->n_k, 1);
   key(f, &f2, "inertia");
   strata_json_array(f, s->k_inertia, s->n_k, 1);
   key(f, &f2, "silhouette");

@@ -122,10 +122,11 @@ const char *const strata_report_script[] = {
     "text: 'silhouette / Jaccard'}}}}});",
     "    const d = el('div', {});",
     "    d.appendChild(el('h3', {}, 'Candidates'));",
-    "    const head = ['k', 'Calinski-Harabasz'].concat(D.kc.silhouette ? ['silhouette'] : "
-    "[]).concat(hasJ ? ['lowest Jaccard', 'mean Jaccard'] : []);",
+    "    const head = ['k', 'latent class BIC', 'Calinski-Harabasz'].concat(D.kc.silhouette ? "
+    "['silhouette'] : []).concat(hasJ ? ['lowest Jaccard', 'mean Jaccard'] : []);",
     "    table(d, head, D.kc.k.map((k, i) => { const r = [(k === K ? '<b>' + k + ' (chosen)</b>' : "
-    "String(k)), num(D.kc.calinski[i], 1)]; if (D.kc.silhouette) r.push(num(D.kc.silhouette[i], "
+    "String(k)), num(D.kc.bic[i], 0), num(D.kc.calinski[i], 1)]; if (D.kc.silhouette) "
+    "r.push(num(D.kc.silhouette[i], "
     "3)); if (hasJ) r.push(num(D.kc.jaccard_min[i], 3), num(D.kc.jaccard_mean[i], 3)); return r; "
     "}));",
     "    g.appendChild(d);",
@@ -436,6 +437,11 @@ const char *const strata_report_script[] = {
     "    ['PSI', 'Population stability index, sum over bins of (a - e) ln(a / e) for the shares e "
     "before and a now (of segments, or of a feature\\'s bins). Below 0.1: stable; 0.1-0.25: watch; "
     "0.25 and above: shifted. Used by the migration report of strata score.'],",
+    "    ['Latent class BIC', 'How the number of segments is chosen by default: the segmentation "
+    "read as a latent class model (numeric features in decile bins, nominal levels, independent "
+    "within a segment), BIC = -2 log-likelihood + parameters x ln(accounts); the lowest BIC among "
+    "the stable candidates wins. A split along a feature that is independent of the others "
+    "within a segment adds parameters without likelihood, so BIC refuses it.'],",
     "    ['Lift', 'Share of a level (e.g. an industry) in a segment divided by its share in the "
     "whole base: 2 means twice as common as in the base, 1 as common.'],",
     "    ['One-time buyer', 'An account without a repeat purchase (no purchase period after the "
