@@ -182,8 +182,12 @@ static void test_deprioritise_low_value(void **state) {
   fixture f;
   init(&f);
   f.clv[0] = 0.67;
+  f.alive[0] = 0.8;
   expect(&f, 1, STRATA_ACTION_DEPRIORITISE, 6);
   f.clv[0] = 0.68;
+  expect(&f, 1, STRATA_ACTION_MAINTAIN, 7);
+  f.clv[0] = 0.67;
+  f.alive[0] = 0.81; /* low value but active: kept */
   expect(&f, 1, STRATA_ACTION_MAINTAIN, 7);
 }
 
@@ -212,6 +216,7 @@ static void test_deterministic_and_per_segment(void **state) {
   f.clv[0] = 2.5;
   f.alive[0] = 0.6;
   f.clv[1] = 0.2;
+  f.alive[1] = 0.7;
   strata_action_hint a = hint(&f, 1), b = hint(&f, 1), c;
   assert_int_equal(a.action, b.action);
   assert_string_equal(a.reason, b.reason);

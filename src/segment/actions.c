@@ -39,7 +39,8 @@ const strata_action_rule strata_action_rules[STRATA_ACTION_RULES] = {
      "one-time buyers for at least half, or mean tenure <= 0.6 x the base's; and mean P(alive) "
      ">= 0.8 x the base's",
      "new or one-time buyers who are still active: bring them to the second purchase"},
-    {STRATA_ACTION_DEPRIORITISE, "mean CLV <= 0.67 x the base's, or mean P(alive) <= 0.5 x",
+    {STRATA_ACTION_DEPRIORITISE,
+     "mean CLV <= 0.67 x the base's and mean P(alive) <= 0.8 x, or mean P(alive) <= 0.5 x",
      "low value or low activity: serve at low cost"},
     {STRATA_ACTION_MAINTAIN, "otherwise", "mid value and healthy: keep the service level"},
 };
@@ -131,7 +132,9 @@ void strata_action_for_segment(const strata_profile *p, const strata_lenses *len
     else
       set(out, 5, "new (mean tenure %.2f x the base's) and active (mean P(alive) %.2f x)", tenure,
           alive);
-  } else if (clv <= LOW_CLV || alive <= LAPSED) {
+  } else if ((clv <= LOW_CLV && alive <= AT_RISK) || alive <= LAPSED) {
+    /* Low value alone is not a reason to stop serving active customers (a base's CLV is
+     * skewed: most segments sit below its mean); low value that is also slipping away is. */
     set(out, 6, "low value (mean CLV %.2f x the base's), mean P(alive) %.2f x", clv, alive);
   } else {
     set(out, 7, "mid value (mean CLV %.2f x the base's), mean P(alive) %.2f x", clv, alive);
