@@ -155,6 +155,23 @@ if r.returncode == 0:
     check(all(d["reading"] == "stable" for d in res["drift"]) and res["verdict"] == "stable",
           "raised thresholds read everything stable")
 
+# ---- the original customer ids of an imported log (/customers) travel into every result file
+keyed = path("keyed.h5")
+shutil.copy(base, keyed)
+with h5py.File(keyed, "r+") as f:
+    acc = f["accounts/id"][()]
+    f["customers/id"] = acc
+    f["customers/key"] = np.array([f"C-{i:09d}" for i in acc], dtype=h5py.string_dtype())
+for cmd in (("segment", "--in", keyed, "--out", path("keyed-seg.h5")),
+            ("score", "--model", model, "--in", keyed, "--out", path("keyed-score.h5"))):
+    r = run(*cmd)
+    check(r.returncode == 0, f"{cmd[0]} with /customers: {r.stderr}")
+    if r.returncode == 0:
+        with h5py.File(cmd[-1], "r") as g:
+            check(np.array_equal(g["customers/id"][()], acc) and
+                  strings(g["customers/key"])[:2] == [f"C-{i:09d}" for i in acc[:2]],
+                  f"{cmd[0]} carries /customers/id and /customers/key")
+
 # ---- bad input: a previous file without segments, bad thresholds
 bad = path("bad.h5")
 r = run("score", "--model", model, "--in", base, "--out", bad, "--previous", base)

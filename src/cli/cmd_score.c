@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "segment/customer_keys.h"
 #include "segment/report.h"
 #include "segment/score.h"
 
@@ -138,7 +139,9 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
       (st = strata_h5_writer_create(run.ctx, out, run.common.force, &w)) != STRATA_OK ||
       (st = strata_segment_score(run.ctx, &model, in, w, &opt, &scores)) != STRATA_OK)
     goto failed;
-  if ((st = score_write_monitoring(run.ctx, w, &model, &scores, &opt)) != STRATA_OK) goto failed;
+  if ((st = score_write_monitoring(run.ctx, w, &model, &scores, &opt)) != STRATA_OK ||
+      (st = strata_customer_keys_copy(run.ctx, in, w)) != STRATA_OK)
+    goto failed;
   double t0 = strata_now_seconds();
   int64_t dk[1] = {model.k};
   if ((st = strata_h5_write_strings(run.ctx, w, "/segments/name", model.k,

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "segment/customer_keys.h"
 #include "segment/pipeline.h"
 #include "segment/report.h"
 
@@ -331,6 +332,7 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
   if ((st = strata_segment_run(run.ctx, in, &p, &s)) != STRATA_OK) goto failed;
   double t0 = strata_now_seconds();
   if ((st = strata_segment_write(run.ctx, w, s, &p)) != STRATA_OK ||
+      (st = strata_customer_keys_copy(run.ctx, in, w)) != STRATA_OK ||
       (st = strata_h5_write_provenance(run.ctx, w, run.command_line, s->n, s->transform->d)) !=
           STRATA_OK)
     goto failed;
