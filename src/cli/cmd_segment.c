@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "segment/actions.h"
 #include "segment/customer_keys.h"
 #include "segment/pipeline.h"
 #include "segment/report.h"
@@ -24,20 +25,17 @@ static int parse_range(const char *s, int64_t *lo, int64_t *hi) {
 
 static void print_profile(FILE *out, const strata_segmentation *s) {
   const strata_profile *p = s->profile;
-  fprintf(out, "\n%-3s %-44s %9s %6s", "#", "segment", "accounts", "share");
-  if (p->has_value) fprintf(out, " %11s %9s %8s", "mean CLV", "CLV share", "P(alive)");
-  fprintf(out, "  what sets it apart\n");
+  fprintf(out, "\n%-3s %-62s %9s %6s", "#", "segment", "accounts", "share");
+  if (p->has_value) fprintf(out, " %11s %9s %8s  %s", "mean CLV", "CLV share", "P(alive)", "action");
+  fprintf(out, "\n");
   for (int64_t j = 0; j < p->k; j++) {
-    fprintf(out, "%-3lld %-44.44s %9.0f %5.1f%%", (long long)j, p->names[j], p->count[j],
+    fprintf(out, "%-3lld %-62.62s %9.0f %5.1f%%", (long long)j, p->names[j], p->count[j],
             100.0 * p->share[j]);
-    if (p->has_value)
-      fprintf(out, " %11.2f %8.1f%% %8.2f", p->clv_mean[j], 100.0 * p->clv_share[j],
-              p->p_alive_mean[j]);
-    fprintf(out, " ");
-    for (int t = 0; t < 2; t++) {
-      int64_t f = p->top[j * STRATA_PROFILE_TOP + t];
-      if (f < 0) break;
-      fprintf(out, "%s %s %+.1f sd", t ? "," : "", p->feature_names[f], p->z[j * p->d + f]);
+    if (p->has_value) {
+      strata_action_hint hint;
+      strata_action_for_segment(p, s->lenses, j, &hint);
+      fprintf(out, " %11.2f %8.1f%% %8.2f  %s", p->clv_mean[j], 100.0 * p->clv_share[j],
+              p->p_alive_mean[j], strata_action_name(hint.action));
     }
     fprintf(out, "\n");
   }
@@ -156,6 +154,12 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
       cJSON_AddNumberToObject(o, "revenue_mean", p->revenue_mean[j]);
       cJSON_AddNumberToObject(o, "spend_per_purchase", p->spend_per_purchase[j]);
       cJSON_AddNumberToObject(o, "days_since_last_mean", p->days_since_mean[j]);
+    }
+    if (p->has_value) {
+      strata_action_hint hint;
+      strata_action_for_segment(p, s->lenses, j, &hint);
+      cJSON_AddStringToObject(o, "action", strata_action_name(hint.action));
+      cJSON_AddStringToObject(o, "action_reason", hint.reason);
     }
     if (s->stability) {
       cJSON_AddNumberToObject(o, "stability_jaccard", s->stability->jaccard_mean[j]);
