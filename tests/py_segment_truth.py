@@ -163,5 +163,14 @@ else:
         check(res["zero_spend_customers"] > 0, "CDNOW: zero-spend repeat buyers counted")
         names = check_names("CDNOW", log, seg)
         print(f"CDNOW: k = {res['k']}, {names}")
+        # A log alone also scores: the model placed on the same log reproduces its segments.
+        scored = path("cdnow-score.h5")
+        r = run("score", "--model", seg, "--in", log, "--out", scored)
+        check(r.returncode == 0, f"CDNOW score: {r.stderr}")
+        if r.returncode == 0:
+            with h5py.File(seg, "r") as a, h5py.File(scored, "r") as b:
+                for ds in ("label", "account_id", "clv", "rfm/cell", "value_risk/cell"):
+                    check(np.array_equal(a[f"segments/{ds}"][()], b[f"segments/{ds}"][()]),
+                          f"CDNOW: scoring the log reproduces /segments/{ds}")
 
 finish()

@@ -361,6 +361,133 @@ cleanup:
   return st;
 }
 
+/* A transaction log alone (no /accounts): its customers are the accounts, read through the
+ * feature table as training read them, scored whole (the table already holds one row per
+ * customer, a few dozen bytes each). Only models trained on a log alone can score one. */
+static strata_status score_log_only(strata_ctx *ctx, const strata_segment_model *m,
+                                    const char *in, strata_h5_writer *w,
+                                    const strata_score_options *opt, strata_segment_scores *out) {
+  strata_status st = STRATA_OK;
+  strata_feature_table t;
+  memset(&t, 0, sizeof t);
+  double *raw = NULL, *z = NULL, *col = NULL, *vals = NULL;
+  int32_t *labels = NULL, *ints = NULL;
+  int *value_col = NULL;
+  strata_kmeans *saved = NULL;
+  strata_space_fit refit;
+  memset(&refit, 0, sizeof refit);
+  const strata_transform *tr = m->transform;
+  STRATA_FAIL_IF(!m->uses_clv || m->dc > 0, ctx, STRATA_ERR_DATA,
+                 "%s has no /accounts/features, and the model segments on account features: "
+                 "only a model made from a transaction log alone scores one",
+                 in);
+  value_col = calloc((size_t)(tr->d > 0 ? tr->d : 1), sizeof *value_col);
+  STRATA_FAIL_IF(value_col == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  for (int64_t j = 0; j < tr->d; j++) {
+    value_col[j] = -1;
+    for (int v = 0; v < STRATA_VALUE_COLUMNS; v++)
+      if (strcmp(strata_value_column_names[v], tr->names[j]) == 0) value_col[j] = v;
+    STRATA_FAIL_IF(value_col[j] < 0, ctx, STRATA_ERR_DATA,
+                   "%s has no /accounts/features, and the model needs the account feature '%s'", in,
+                   tr->names[j]);
+  }
+  STRATA_TRY(strata_feature_table_read(ctx, in, 1, &m->clv_params, &m->clv, &t));
+  const int64_t n = t.n, dz = tr->d_out, V = STRATA_VALUE_COLUMNS;
+  out->transactions = "whole";
+  STRATA_TRY(strata_alloc(ctx, (size_t)(n * (tr->d > 0 ? tr->d : 1)), sizeof(double), "features",
+                          (void **)&raw));
+  STRATA_TRY(strata_alloc(ctx, (size_t)(n * (dz > 0 ? dz : 1)), sizeof(double), "scaled features",
+                          (void **)&z));
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < tr->d; j++) raw[i * tr->d + j] = t.values[i * V + value_col[j]];
+  STRATA_TRY(strata_transform_apply(ctx, tr, raw, n, z));
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int32_t), "labels", (void **)&labels));
+  STRATA_TRY(strata_kmeans_from_centers(ctx, m->centers, m->k, dz, STRATA_F64, &saved));
+  strata_matrix zm = {z, n, dz, dz, STRATA_F64};
+  STRATA_TRY(strata_kmeans_predict(ctx, saved, &zm, labels, NULL));
+  int64_t dn[1] = {n};
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/account_id", STRATA_I64, 1, dn, t.account_id));
+  STRATA_TRY(strata_h5_write(ctx, w, "/segments/label", STRATA_I32, 1, dn, labels));
+  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "values", (void **)&vals));
+  static const struct {
+    const char *name;
+    int v;
+  } value_out[] = {{"/segments/clv", STRATA_V_CLV},
+                   {"/segments/p_alive", STRATA_V_P_ALIVE},
+                   {"/segments/expected_purchases", STRATA_V_EXPECTED},
+                   {"/segments/expected_spend", STRATA_V_EXPECTED_SPEND}};
+  for (size_t c = 0; c < sizeof value_out / sizeof value_out[0]; c++) {
+    for (int64_t i = 0; i < n; i++) vals[i] = t.values[i * V + value_out[c].v];
+    STRATA_TRY(strata_h5_write(ctx, w, value_out[c].name, STRATA_F64, 1, dn, vals));
+  }
+  if (m->has_lenses) {
+    STRATA_TRY(strata_alloc(ctx, (size_t)(5 * n), sizeof(int32_t), "lens cells", (void **)&ints));
+    for (int64_t i = 0; i < n; i++) {
+      /* every account of a log-only base bought: its row of the CLV table is its row */
+      uint8_t r3[3];
+      account_lenses(m, t.clv, i, r3, &ints[4 * n + i]);
+      ints[i] = r3[0];
+      ints[n + i] = r3[1];
+      ints[2 * n + i] = r3[2];
+      int32_t one;
+      STRATA_TRY(strata_lens_rfm_grid(ctx, m->rules, STRATA_RFM_FIRST_MATCH, &r3[0], &r3[1],
+                                      &r3[2], 1, &one, NULL));
+      ints[3 * n + i] = one;
+    }
+    static const char *const lens_out[5] = {"/segments/rfm/r_score", "/segments/rfm/f_score",
+                                            "/segments/rfm/m_score", "/segments/rfm/cell",
+                                            "/segments/value_risk/cell"};
+    for (int c = 0; c < 5; c++)
+      STRATA_TRY(strata_h5_write(ctx, w, lens_out[c], STRATA_I32, 1, dn, ints + c * n));
+  }
+  out->n = n;
+  out->share = calloc((size_t)m->k, sizeof *out->share);
+  STRATA_FAIL_IF(out->share == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  for (int64_t i = 0; i < n; i++) out->share[labels[i]] += 1.0 / (double)n;
+  out->psi = strata_population_stability(m->train_share, out->share, m->k);
+  double worst = out->psi;
+  if (m->n_drift > 0) {
+    out->feature_psi = calloc((size_t)m->n_drift, sizeof *out->feature_psi);
+    STRATA_FAIL_IF(out->feature_psi == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "drift column", (void **)&col));
+    for (int64_t j = 0; j < m->n_drift && j < tr->d; j++) {
+      for (int64_t i = 0; i < n; i++) col[i] = raw[i * tr->d + j];
+      STRATA_TRY(strata_psi_bins_compare(ctx, m->drift[j], col, n, STRATA_PSI_EPSILON,
+                                         &out->feature_psi[j]));
+      out->shifted_features += out->feature_psi[j] >= opt->psi_shifted;
+      if (out->feature_psi[j] > worst) worst = out->feature_psi[j];
+    }
+  }
+  out->verdict = worst < opt->psi_watch     ? "stable"
+                 : worst < opt->psi_shifted ? "moderate drift"
+                                            : "significant drift";
+  if (opt->revalidate && n >= m->k) {
+    strata_space sp = {n, dz, 0, z, NULL, NULL, m->gamma};
+    STRATA_TRY(strata_space_cluster(ctx, &sp, m->k, NULL, opt->seed, 1, 1, &refit));
+    out->revalidated = 1;
+    out->revalidation_rows = n;
+    out->refit_ari = strata_adjusted_rand(labels, refit.labels, n, m->k, m->k);
+    if (out->refit_ari < 0.8 && worst < opt->psi_shifted) out->verdict = "structure changed";
+  }
+  if (opt->previous) {
+    double *clv = vals;
+    for (int64_t i = 0; i < n; i++) clv[i] = t.values[i * V + STRATA_V_CLV];
+    STRATA_TRY(migrate(ctx, m, opt->previous, n, t.account_id, labels, clv, out));
+  }
+cleanup:
+  strata_feature_table_release(&t);
+  strata_free(raw);
+  strata_free(z);
+  strata_free(col);
+  strata_free(vals);
+  strata_free(labels);
+  strata_free(ints);
+  free(value_col);
+  strata_kmeans_free(saved);
+  strata_space_fit_release(&refit);
+  return st;
+}
+
 strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *m, const char *in,
                                    strata_h5_writer *w, const strata_score_options *opt,
                                    strata_segment_scores *out) {
@@ -379,6 +506,11 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   int64_t *nominal_col = NULL;
   strata_space_fit refit_mixed;
   memset(&refit_mixed, 0, sizeof refit_mixed);
+  /* Declared before the first jump to cleanup, which frees them. */
+  double **bin_rows = NULL, *bin_tmp = NULL, *column = NULL, *keep_clv = NULL;
+  int64_t *keep_ids = NULL;
+  int32_t *keep_labels = NULL;
+  uint8_t *lens_rfm = NULL;
   strata_kmeans *saved = NULL;
   memset(out, 0, sizeof *out);
   const strata_transform *t = m->transform;
@@ -386,6 +518,12 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   int64_t block_rows = SCORE_BLOCK;
 
   STRATA_TRY(strata_h5_open(ctx, in, &f));
+  if (!strata_h5_exists(f, "/accounts/features") && strata_h5_exists(f, "/transactions/customer_id")) {
+    strata_h5_close(f);
+    f = NULL;
+    st = score_log_only(ctx, m, in, w, opt, out);
+    goto cleanup;
+  }
   STRATA_TRY(
       strata_h5_dataset_open(ctx, f, "/accounts/features", 2, STRATA_TYPES_FLOAT, 0, &features));
   const strata_dataset_info *info = strata_h5_dataset_info(features);
@@ -495,11 +633,6 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     STRATA_TRY(strata_h5_create_dataset(ctx, w, outs[o].name, outs[o].dtype, 1, dn));
   /* Drift: per feature, the block's share of each reference bin times its rows. */
   const int64_t n_drift = m->n_drift;
-  double **bin_rows = NULL, *bin_tmp = NULL, *column = NULL;
-  int64_t *keep_ids = NULL;
-  int32_t *keep_labels = NULL;
-  double *keep_clv = NULL;
-  uint8_t *lens_rfm = NULL;
   if (n_drift > 0) {
     bin_rows = calloc((size_t)n_drift, sizeof *bin_rows);
     STRATA_FAIL_IF(bin_rows == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
