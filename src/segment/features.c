@@ -190,7 +190,13 @@ strata_status strata_feature_table_codes(strata_ctx *ctx, const strata_feature_t
   const int64_t span = (int64_t)top + 1;
   STRATA_TRY(strata_alloc(ctx, (size_t)span, sizeof(int32_t), "level table", (void **)&index));
   for (int64_t v = 0; v < span; v++) index[v] = -1;
-  for (int64_t i = 0; i < n; i++) index[(int64_t)account_value(t, i, j)] = 0;
+  /* The stored value goes to the codes now and is renumbered below: the second walk is over
+   * the compact codes, not the wide account matrix. */
+  for (int64_t i = 0; i < n; i++) {
+    int32_t v = (int32_t)account_value(t, i, j);
+    index[v] = 0;
+    codes[i * ld] = v;
+  }
   int64_t levels = 0;
   for (int64_t v = 0; v < span; v++)
     if (index[v] == 0) levels++;
@@ -201,7 +207,7 @@ strata_status strata_feature_table_codes(strata_ctx *ctx, const strata_feature_t
       distinct[at] = (double)v;
       index[v] = (int32_t)at++;
     }
-  for (int64_t i = 0; i < n; i++) codes[i * ld] = index[(int64_t)account_value(t, i, j)];
+  for (int64_t i = 0; i < n; i++) codes[i * ld] = index[codes[i * ld]];
   *values = distinct;
   *count = levels;
   distinct = NULL;

@@ -6,6 +6,7 @@
  * numpy's linear interpolation between order statistics.
  */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,7 @@ strata_status strata_profile_build(strata_ctx *ctx, const strata_matrix *x,
   strata_status st = STRATA_OK;
   strata_profile *p = NULL;
   int64_t *order = NULL, *start = NULL;
-  double *buf = NULL;
+  double *buf = NULL, *cols_buf = NULL;
   STRATA_FAIL_IF(x == NULL || labels == NULL || out == NULL || k < 1, ctx, STRATA_ERR_USAGE,
                  "strata_profile_build: bad arguments");
   *out = NULL;
@@ -184,7 +185,6 @@ strata_status strata_profile_build(strata_ctx *ctx, const strata_matrix *x,
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(int64_t), "profile row order", (void **)&order));
   STRATA_TRY(
       strata_calloc(ctx, (size_t)k + 1, sizeof(int64_t), "profile offsets", (void **)&start));
-  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "profile column", (void **)&buf));
   for (int64_t i = 0; i < n; i++) start[labels[i] + 1]++;
   for (int64_t s = 0; s < k; s++) start[s + 1] += start[s];
   {
@@ -198,25 +198,35 @@ strata_status strata_profile_build(strata_ctx *ctx, const strata_matrix *x,
     p->share[s] = n > 0 ? p->count[s] / (double)n : 0.0;
   }
 
+  /* One gather of each column, in segment order (each segment's rows ascending: k sequential
+   * streams through the matrix), then every statistic from the contiguous copy: a strided walk
+   * over a wide n x d matrix costs a cache line per value, so it is done once per column.
+   * Columns are independent, so they go to the threads whole: each column's numbers are the
+   * same whatever thread computes them. */
+  const int threads = strata_ctx_threads(ctx);
+  STRATA_TRY(strata_alloc(ctx, (size_t)(n > 0 ? n : 1) * (size_t)threads, sizeof(double),
+                          "profile columns", (void **)&cols_buf));
+  buf = cols_buf; /* the first thread's column serves the sequential parts below */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) default(none) \
+    shared(x, p, order, start, cols_buf, n, d, k)
   for (int64_t j = 0; j < d; j++) {
+    double *col = cols_buf + (size_t)omp_get_thread_num() * (size_t)n;
+    for (int64_t r = 0; r < n; r++) col[r] = get(x, order[r], j);
     double total = 0.0;
-    for (int64_t i = 0; i < n; i++) total += get(x, i, j);
+    for (int64_t r = 0; r < n; r++) total += col[r];
     p->base_mean[j] = total / (double)n;
     double sq = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-      double dev = get(x, i, j) - p->base_mean[j];
+    for (int64_t r = 0; r < n; r++) {
+      double dev = col[r] - p->base_mean[j];
       sq += dev * dev;
     }
     p->base_sd[j] = sqrt(sq / (double)n);
     for (int64_t s = 0; s < k; s++) {
       int64_t m = start[s + 1] - start[s];
-      double sum = 0.0;
-      for (int64_t r = 0; r < m; r++) {
-        buf[r] = get(x, order[start[s] + r], j);
-        sum += buf[r];
-      }
+      double *seg = col + start[s], sum = 0.0;
+      for (int64_t r = 0; r < m; r++) sum += seg[r];
       p->mean[s * d + j] = m > 0 ? sum / (double)m : NAN;
-      p->median[s * d + j] = percentile(buf, m, 50.0);
+      p->median[s * d + j] = percentile(seg, m, 50.0); /* reorders this segment's slice only */
       p->z[s * d + j] = p->base_sd[j] > 0.0 && m > 0
                             ? (p->mean[s * d + j] - p->base_mean[j]) / p->base_sd[j]
                             : 0.0;
@@ -262,10 +272,10 @@ strata_status strata_profile_build(strata_ctx *ctx, const strata_matrix *x,
     const double qs[STRATA_PROFILE_QUANTILES] = {10, 25, 50, 75, 90};
     for (int64_t s = 0; s < k; s++) {
       int64_t m = start[s + 1] - start[s];
-      for (int q = 0; q < STRATA_PROFILE_QUANTILES; q++) {
-        for (int64_t r = 0; r < m; r++) buf[r] = values->p_alive[order[start[s] + r]];
+      /* Selection only reorders: one gather serves every quantile. */
+      for (int64_t r = 0; r < m; r++) buf[r] = values->p_alive[order[start[s] + r]];
+      for (int q = 0; q < STRATA_PROFILE_QUANTILES; q++)
         p->p_alive_q[s * STRATA_PROFILE_QUANTILES + q] = percentile(buf, m, qs[q]);
-      }
     }
     double ignored;
     if (values->frequency)
@@ -317,7 +327,7 @@ cleanup:
   strata_profile_free(p);
   strata_free(order);
   strata_free(start);
-  strata_free(buf);
+  strata_free(cols_buf);
   return st;
 }
 
