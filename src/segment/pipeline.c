@@ -251,21 +251,31 @@ static strata_status profile_and_name(strata_ctx *ctx, const strata_feature_tabl
   strata_value_columns vc;
   memset(&vc, 0, sizeof vc);
   if (t->values) {
-    /* Column views of the joined value table. */
-    STRATA_TRY(strata_alloc(ctx, (size_t)(n * STRATA_VALUE_COLUMNS), sizeof(double),
-                            "value columns", (void **)&cols));
-    for (int64_t v = 0; v < STRATA_VALUE_COLUMNS; v++)
-      for (int64_t i = 0; i < n; i++) cols[v * n + i] = t->values[i * STRATA_VALUE_COLUMNS + v];
-    vc.frequency = cols + STRATA_V_FREQUENCY * n;
-    vc.recency = cols + STRATA_V_BTYD_RECENCY * n;
-    vc.age = cols + STRATA_V_TENURE * n;
-    vc.monetary = cols + STRATA_V_MONETARY * n;
-    vc.p_alive = cols + STRATA_V_P_ALIVE * n;
-    vc.clv = cols + STRATA_V_CLV * n;
-    vc.days_since = cols + STRATA_V_RECENCY * n;
-    vc.revenue = cols + STRATA_V_REVENUE * n;
-    vc.transactions = cols + STRATA_V_TRANSACTIONS * n;
-    vc.has_log = cols + STRATA_V_HAS_TRANSACTIONS * n;
+    /* Column copies of the value table's columns the profile reads (a strided view would
+     * need a stride in every loop of the profile; ten columns of eight bytes per account). */
+    static const int used[] = {STRATA_V_FREQUENCY, STRATA_V_BTYD_RECENCY, STRATA_V_TENURE,
+                               STRATA_V_MONETARY,  STRATA_V_P_ALIVE,      STRATA_V_CLV,
+                               STRATA_V_RECENCY,   STRATA_V_REVENUE,      STRATA_V_TRANSACTIONS,
+                               STRATA_V_HAS_TRANSACTIONS};
+    const int nu = (int)(sizeof used / sizeof used[0]);
+    const double *col_of[STRATA_VALUE_COLUMNS] = {NULL};
+    STRATA_TRY(strata_alloc(ctx, (size_t)(n * nu), sizeof(double), "value columns",
+                            (void **)&cols));
+    for (int u = 0; u < nu; u++) {
+      double *c = cols + (int64_t)u * n;
+      for (int64_t i = 0; i < n; i++) c[i] = t->values[i * STRATA_VALUE_COLUMNS + used[u]];
+      col_of[used[u]] = c;
+    }
+    vc.frequency = col_of[STRATA_V_FREQUENCY];
+    vc.recency = col_of[STRATA_V_BTYD_RECENCY];
+    vc.age = col_of[STRATA_V_TENURE];
+    vc.monetary = col_of[STRATA_V_MONETARY];
+    vc.p_alive = col_of[STRATA_V_P_ALIVE];
+    vc.clv = col_of[STRATA_V_CLV];
+    vc.days_since = col_of[STRATA_V_RECENCY];
+    vc.revenue = col_of[STRATA_V_REVENUE];
+    vc.transactions = col_of[STRATA_V_TRANSACTIONS];
+    vc.has_log = col_of[STRATA_V_HAS_TRANSACTIONS];
   }
   STRATA_TRY(strata_profile_build(ctx, &raw_view, (const char *const *)s->transform->names,
                                   s->labels, k, t->values ? &vc : NULL, &s->profile));
@@ -440,6 +450,9 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   int64_t dn = 0, dnom = 0;
   STRATA_TRY(select_features(ctx, &table, params, in, numeric, &dn, nominal, &dnom));
   STRATA_TRY(build_space(ctx, &table, params, numeric, dn, nominal, dnom, s, &space, &raw));
+  /* The space and the raw columns hold all that is needed of the accounts from here on: the
+   * matrix as stored (the largest array of a wide base) goes back now. */
+  strata_matrix_release(&table.accounts);
   strata_phase_add(ctx, "features", strata_now() - t0);
 
   STRATA_TRY(strata_choose_k(ctx, &space, params, s, &s->k, &fit));
@@ -453,11 +466,18 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     STRATA_TRY(strata_calloc(ctx, 1, sizeof(double), "centres", (void **)&s->centers));
 
   STRATA_TRY(segment_tree(ctx, &space, s));
+  STRATA_TRY(final_stability(ctx, &space, params, s));
+  t0 = strata_now();
+  STRATA_TRY(projection(ctx, &space, params, s));
+  strata_phase_add(ctx, "projection", strata_now() - t0);
+  /* The scaled numeric columns have served their last stage (what follows reads the raw
+   * columns and the level codes): freed before the profile's own arrays arrive. */
+  strata_free(space.z);
+  space.z = NULL;
   t0 = strata_now();
   STRATA_TRY(profile_and_name(ctx, &table, raw, dn, &space, s));
   STRATA_TRY(drift_reference(ctx, raw, dn, &space, params, s));
   strata_phase_add(ctx, "profile", strata_now() - t0);
-  STRATA_TRY(final_stability(ctx, &space, params, s));
   if (table.values) {
     strata_rfm_rules *rules = NULL;
     t0 = strata_now();
@@ -467,9 +487,6 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     if (st != STRATA_OK) goto cleanup;
     strata_phase_add(ctx, "lenses", strata_now() - t0);
   }
-  t0 = strata_now();
-  STRATA_TRY(projection(ctx, &space, params, s));
-  strata_phase_add(ctx, "projection", strata_now() - t0);
   s->clv = table.clv;
   table.clv = NULL;
   s->values = table.values;
