@@ -20,12 +20,26 @@
 #   - k-prototypes for k = 3..8 (and the Calinski-Harabasz choice of k on its rows) runs on the
 #     first KPROTO_SIZES customers (default 2,500, 5,000, 10,000, one per peer size) and is
 #     scaled by its own measured exponent b (least squares of log t on log m over the sizes),
-#     anchored at the largest: t(N) = t(m_max) (N / m_max)^b.
+#     anchored at the largest: t(N) = t(m_max) (N / m_max)^b. Its growth above 1 comes from
+#     the iteration count growing with m (the time per row and iteration is flat or falling),
+#     and kmodes stops at max_iter = 100 per k: so the power law is capped at
+#     (seconds per row-iteration at m_max) x N x 6 candidates x 100 iterations.
+#   - a second, conservative figure: the peer fits k-prototypes on a 200,000-customer sample
+#     only (the sample strata chooses k on), scaled the same way, and `assign` labels all N;
+#     and a third, the peer without any clustering (its O(n) phases alone).
 #   - the peer's peak memory is fitted as a + b n over the peer sizes and evaluated at N.
 # Both the measured and the extrapolated figures, and this method, go to
 # bench/results/segment.json; the speedup is the extrapolated peer total over strata's
 # measured total on the full N (and, as a measured figure, the peer's measured total on its
 # largest prefix over strata's total on all N).
+#
+# The full run committed in bench/results/segment.json (2026-12-08, load ~1 at the start):
+# strata 63.9 s, peak 9.55 GB = 2.14x the 4.47 GB file; the peer measured at 250k/500k/1M
+# customers (k-prototypes on 2.5k/5k/10k: 15.0/42.8/105.4 s in all, peak 0.77/1.33/2.5 GB)
+# scales to ~194,600 s at 10M (k-prototypes capped at max_iter: 194,000 s; the rest 549 s),
+# strata 3047x faster; with k-prototypes on a 200k sample + predict: 4,431 s, 69x; the peer
+# without any clustering: 549 s, 8.6x. Earlier runs the same day under load 3-5: strata
+# 84.7-110.3 s (its barrier-heavy k-prototypes phases slow 3-4x when the cores are shared).
 . "$(dirname "$0")/common.sh"
 N=${N:-1000000}
 PEER_SIZES=${PEER_SIZES:-"250000 500000 1000000"}
@@ -37,6 +51,8 @@ data="$DATA/segment-$N.h5"
 size=$(stat -c %s "$data")
 echo "data:      $data, $(echo "$size" | awk '{printf "%.0f MB", $1/1e6}') (strata gen --customers $N $GEN_FLAGS)"
 
+# The machine is shared: the load when each side starts goes to the JSON with the figures.
+export LOAD_AT_STRATA=$(cut -d' ' -f1-3 /proc/loadavg)
 /usr/bin/time -f "%M" -o "$DATA/strata.rss" "$STRATA" segment --in "$data" --out "$DATA/segment-out.h5" \
   --report "$DATA/segment-report.html" --force --json --threads "$THREADS" > "$DATA/strata.json"
 echo "strata:    $(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["seconds"], 2))' "$DATA/strata.json") s, peak $(( $(cat "$DATA/strata.rss") / 1024 )) MB"
@@ -48,6 +64,7 @@ for n in $PEER_SIZES; do
   m=$1; shift || true
   [ "$n" -le "$N" ] || continue
   out="$DATA/peer-$n-$m"
+  cut -d' ' -f1-3 /proc/loadavg > "$out.load"
   /usr/bin/time -f "%M" -o "$out.rss" "$PY" "$BENCH_DIR/peers/segment_kprototypes.py" "$data" "$n" "$m" > "$out.json"
   echo "peer:      $n customers (k-prototypes on $m): $(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["seconds"], 2))' "$out.json") s, peak $(( $(cat "$out.rss") / 1024 )) MB"
   peer_runs+=("$out")
@@ -62,8 +79,11 @@ runs = []
 for base in sys.argv[6:]:
     r = json.load(open(base + ".json"))
     r["peak_rss"] = int(open(base + ".rss").read()) * 1024
+    r["load_at_start"] = open(base + ".load").read().split()
     runs.append(r)
 SAMPLE_PHASES = ("kprototypes", "choose k")  # grow with the k-prototypes subset m
+MAX_ITERS = 6 * 100  # k = 3..8, kmodes' default max_iter = 100 each
+K_SAMPLE = 200000    # strata's k-choice sample (src/segment/choose_k.c, SEG_K_SAMPLE)
 
 
 def slope(x, y):
@@ -78,16 +98,33 @@ for ph in runs[0]["phases"]:
     secs = [r["phases"][ph] for r in runs]
     b = slope(sizes, secs)
     if ph == "kprototypes":
-        # Its own measured exponent; 1 if there is one size only.
+        # Its own measured exponent (1 if there is one size only), capped by max_iter.
         e = b if b is not None else 1.0
-        rule = f"power law, measured exponent {e:.3f}"
-    else:
-        e = 1.0
-        rule = "linear" + ("" if b is None else f" (measured log-log slope {b:.3f})")
+        iters = sum(runs[-1]["n_iter"].values())
+        per_row_iter = secs[-1] / (sizes[-1] * iters)
+        def kproto_at(target, e=e, per_row_iter=per_row_iter, secs=secs, sizes=sizes):
+            return min(secs[-1] * (target / sizes[-1]) ** e, per_row_iter * target * MAX_ITERS)
+        peer_extra[ph] = kproto_at(N)
+        kproto_sample = kproto_at(min(N, K_SAMPLE))
+        capped = peer_extra[ph] < secs[-1] * (N / sizes[-1]) ** e
+        rule = (f"power law, measured exponent {e:.3f}" +
+                (f", capped at max_iter: {per_row_iter * 1e6:.1f} us per row-iteration x N x "
+                 f"{MAX_ITERS} iterations" if capped else ""))
+        method[ph] = {"rule": rule, "sizes": sizes, "seconds": secs, "exponent_used": e,
+                      "measured_slope": b, "iterations": [sum(r["n_iter"].values()) for r in runs],
+                      "seconds_per_row_iteration": per_row_iter, "capped_at_max_iter": capped,
+                      "uncapped_power_law": secs[-1] * (N / sizes[-1]) ** e}
+        continue
+    e = 1.0
+    rule = "linear" + ("" if b is None else f" (measured log-log slope {b:.3f})")
     peer_extra[ph] = secs[-1] * (N / sizes[-1]) ** e
     method[ph] = {"rule": rule, "sizes": sizes, "seconds": secs, "exponent_used": e,
                   "measured_slope": b}
 peer_total = sum(peer_extra.values())
+linear_only = sum(v for ph, v in peer_extra.items() if ph not in SAMPLE_PHASES)
+# Conservative: k-prototypes on strata's k-choice sample only; choose k on it (linear).
+peer_sample_total = linear_only + kproto_sample + \
+    method["choose k"]["seconds"][-1] * min(N, K_SAMPLE) / method["choose k"]["sizes"][-1]
 ns = [r["customers"] for r in runs]
 rss = [r["peak_rss"] for r in runs]
 if len(runs) >= 2:
@@ -116,6 +153,9 @@ print(f"strata {N} customers: {s['seconds']:.1f} s (target < 90 s), peak {s_rss 
       f"{s_rss / size:.2f}x the {size / 1e9:.2f} GB file (target < 2x)", file=out)
 print(f"peer scaled to {N}: {peer_total:.0f} s, peak ~{peer_rss_extra / 1e9:.1f} GB; strata "
       f"{speedup:.1f}x faster (target >= 20x)", file=out)
+print(f"conservative: peer with k-prototypes on a {K_SAMPLE} sample + predict for all: "
+      f"{peer_sample_total:.0f} s, strata {peer_sample_total / s['seconds']:.1f}x faster; "
+      f"peer without clustering: {linear_only:.0f} s, {linear_only / s['seconds']:.1f}x", file=out)
 print(f"k: strata {s['results']['k']}, peer {largest['k']} ({largest['k_criterion']})", file=out)
 print(json.dumps({
     "benchmark": "segment", "customers": N, "gen": f"strata gen --customers {N} {gen_flags}",
@@ -126,18 +166,27 @@ print(json.dumps({
     "peer": "pandas + scikit-learn + lifetimes + kmodes KPrototypes (bench/peers/segment_kprototypes.py)",
     "peer_measured": [{"customers": r["customers"], "kprototypes_customers": r["kprototypes_customers"],
                        "seconds": r["seconds"], "peak_rss": r["peak_rss"], "phases": r["phases"],
-                       "k": r["k"], "n_iter": r["n_iter"]} for r in runs],
+                       "k": r["k"], "n_iter": r["n_iter"], "load_at_start": r["load_at_start"]}
+                      for r in runs],
+    "strata_load_at_start": __import__("os").environ.get("LOAD_AT_STRATA", "").split(),
     "peer_k": largest["k"], "peer_k_criterion": largest["k_criterion"],
     "peer_extrapolated_phases": peer_extra, "peer_extrapolated_seconds": peer_total,
     "peer_extrapolated_peak_rss": peer_rss_extra,
     "extrapolation": {
         "method": "each peer phase measured at the sizes below and scaled to N from the largest "
                   "measured size: O(n) phases linearly in customers; kprototypes by its measured "
-                  "exponent in its subset size (least squares of log t on log m); choose k "
+                  "exponent in its subset size (least squares of log t on log m), capped at "
+                  "max_iter (seconds per row-iteration x N x 6 x 100); choose k "
                   "(Calinski-Harabasz over the k-prototypes subset) linearly in that subset; "
                   "peak memory as a + b n fitted over the peer sizes",
         "phases": method},
     "speedup": speedup,
+    "peer_sample_fit_seconds": peer_sample_total,
+    "speedup_sample_fit": peer_sample_total / s["seconds"],
+    "speedup_sample_fit_note": f"the peer fits k-prototypes on {K_SAMPLE} customers only (strata's "
+                               "k-choice sample) and labels everyone with predict (the assign phase)",
+    "peer_without_clustering_seconds": linear_only,
+    "speedup_without_clustering": linear_only / s["seconds"],
     "speedup_measured_prefix": largest["seconds"] / s["seconds"],
     "speedup_measured_prefix_note": f"peer measured on {largest['customers']} customers "
                                     f"(k-prototypes on {largest['kprototypes_customers']}) against "
