@@ -613,6 +613,9 @@ strata_status strata_kmeans_scores(strata_ctx *ctx, const strata_matrix *x, cons
  * and level probabilities p_k(S) proportional to p_0^(1 - S) p_k^S. S = 0: no latent
  * structure; S = 1: the prototypes; S > 1: sharper. */
 enum { STRATA_GEN_B2C = 0, STRATA_GEN_B2B = 1 };
+/* Limits of extra_numeric and extra_categorical (strata_gen_params). */
+#define STRATA_GEN_MAX_EXTRA_NUMERIC 32
+#define STRATA_GEN_MAX_EXTRA_CATEGORICAL 8
 enum { STRATA_GEN_BEHAVIOUR_SEGMENT = 0, STRATA_GEN_BEHAVIOUR_SHARED = 1 };
 
 typedef struct strata_gen_params {
@@ -628,6 +631,14 @@ typedef struct strata_gen_params {
   int32_t start_day;        /* first day of the cohort window, days since 1970-01-01 */
   int32_t cohort_days; /* first purchases fall uniformly in [start_day, start_day + cohort_days) */
   int32_t window_days; /* observation ends at start_day + window_days (exclusive) */
+  /* Columns appended after the profile's, for wider bases (benchmarks): extra_numeric
+   * (0..STRATA_GEN_MAX_EXTRA_NUMERIC) Gamma columns extra_num_01.. and extra_categorical
+   * (0..STRATA_GEN_MAX_EXTRA_CATEGORICAL) six-level columns extra_cat_01.., each with
+   * per-segment parameters derived from the seed (datasets/customer_base.md) and drawn from
+   * their own random stream: with both 0 (the default) the output is what it was without
+   * them, and with any value the profile's columns, segments and transactions are unchanged.
+   * They enter the posterior behind bayes_segment like every other column. */
+  int extra_numeric, extra_categorical;
 } strata_gen_params;
 
 /* Fills the defaults: B2C profile, 5 segments with their own behaviour, separation 1;

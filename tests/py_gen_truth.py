@@ -169,6 +169,46 @@ with h5py.File(base, "r") as f:
     check(max(gift[1], lapsed[1]) < 0.45 < vip[1], "gift buyers and lapsed hunters drop out, VIPs stay")
     check(vip[1] > stories["young app-first deal seekers"][1], "VIPs stay longer than deal seekers")
 
+# --extra-numeric / --extra-categorical: the extra columns enter the posterior (bayes_segment
+# recomputed from /truth alone, extras included, must agree) and the base's columns are the
+# ones of the base without extras.
+wide = gen("wide.h5", "--customers", 20000, "--seed", 29, "--extra-numeric", 6,
+           "--extra-categorical", 2)
+plain = gen("plain.h5", "--customers", 20000, "--seed", 29)
+with h5py.File(wide, "r") as f, h5py.File(plain, "r") as g:
+    names = strings(f["accounts/feature_names"])
+    check(names[8:] == [f"extra_num_{j:02d}" for j in range(1, 7)] + ["extra_cat_01", "extra_cat_02"],
+          f"extra column names: {names[8:]}")
+    check(np.array_equal(f["accounts/features"][:, :8], g["accounts/features"][()]),
+          "the profile's columns are unchanged by extras")
+    check(np.array_equal(f["transactions/amount"][()], g["transactions/amount"][()]),
+          "transactions unchanged by extras")
+    check(int(f["truth"].attrs["extra_numeric"]) == 6 and int(f["truth"].attrs["extra_categorical"]) == 2,
+          "/truth records the extras")
+    check("extra_numeric" not in g["truth"].attrs, "no extras, no attribute (bytes as before)")
+    ll = log_likelihoods(f)
+    seg, theirs = f["truth/segment"][()], f["truth/bayes_segment"][()]
+    agree = float(np.mean(ll.argmax(1) == theirs))
+    check(agree >= 0.9995, f"with extras, bayes_segment agrees with scipy's posterior on {agree:.5f}")
+    acc, acc0 = float(f["truth"].attrs["bayes_accuracy"]), float(g["truth"].attrs["bayes_accuracy"])
+    check(abs(acc - np.mean(theirs == seg)) < 1e-12, "bayes_accuracy with extras")
+    check(acc > acc0, f"extra informative columns raise the Bayes accuracy: {acc0} -> {acc}")
+    X = f["accounts/features"][()]
+    means = f["truth/segment_feature_means"][()]
+    for k in range(means.shape[0]):
+        sel = seg == k
+        for j in range(8, 14):
+            within(X[sel, j].mean(), means[k, j], X[sel, j].std() / np.sqrt(sel.sum()),
+                   f"segment {k} {names[j]} mean")
+        for j in (14, 15):
+            p = f["truth/levels/" + names[j]][()][k]
+            share = np.bincount(X[sel, j].astype(int), minlength=6) / sel.sum()
+            for l in range(6):
+                within(share[l], p[l], np.sqrt(p[l] * (1 - p[l]) / sel.sum()),
+                       f"segment {k} {names[j]} level {l} share")
+r = run("gen", "--customers", 100, "--seed", 1, "--out", path("bad.h5"), "--extra-numeric", 33)
+check(r.returncode == 2 and "extra-numeric" in r.stderr, f"--extra-numeric 33 refused: {r.stderr}")
+
 # --json and the text summary state the separation.
 r = run("gen", "--customers", 3000, "--seed", 17, "--out", path("json.h5"), "--json")
 res = json.loads(r.stdout)["results"]

@@ -1,7 +1,7 @@
 /* `strata gen`: byte-identical output for any thread count; every account's behaviour and
- * features match its segment's parameters within sampling error; bad parameters name their
- * flag. tests/py_gen_truth.py checks the same truth against scipy's densities and the BG/NBD
- * closed forms. */
+ * features match its segment's parameters within sampling error; extra columns leave the
+ * base's bytes alone and match /truth; bad parameters name their flag. tests/py_gen_truth.py checks
+ * the same truth against scipy's densities and the BG/NBD closed forms. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +320,116 @@ static void test_segment_features_match_truth(void **state) {
   strata_ctx_free(ctx);
 }
 
+/* --extra-numeric / --extra-categorical: the profile's columns, the segments and the
+ * transactions are the very bytes of the base without extras (their own stream), and each
+ * extra column's per-segment mean or level shares match /truth. */
+static void test_extra_columns_leave_the_base_alone_and_match_truth(void **state) {
+  (void)state;
+  char plain[512], wide[512];
+  test_path(plain, sizeof plain, "gen-plain.h5");
+  test_path(wide, sizeof wide, "gen-wide.h5");
+  const int64_t customers = 40000;
+  const int extra_num = 5, extra_cat = 2;
+  generate(plain, 2, customers, 23);
+  {
+    strata_ctx *ctx = test_ctx(2);
+    strata_gen_params p;
+    strata_gen_params_init(&p);
+    p.customers = customers;
+    p.seed = 23;
+    p.extra_numeric = extra_num;
+    p.extra_categorical = extra_cat;
+    if (strata_gen_write(ctx, &p, wide, 1, "test") != STRATA_OK)
+      fail_msg("%s", strata_ctx_error(ctx));
+    strata_ctx_free(ctx);
+  }
+  strata_ctx *ctx = test_ctx(1);
+  strata_h5_file *fp = NULL, *fw = NULL;
+  assert_int_equal(strata_h5_open(ctx, plain, &fp), STRATA_OK);
+  assert_int_equal(strata_h5_open(ctx, wide, &fw), STRATA_OK);
+  /* Everything but the features and the posterior is unchanged. */
+  for (size_t s = 2; s < sizeof datasets / sizeof datasets[0]; s++) {
+    if (strcmp(datasets[s].name, "/truth/bayes_segment") == 0) continue;
+    int64_t ra, rb, ca, cb;
+    void *a = read_all(fp, datasets[s].name, datasets[s].type, &ra, &ca);
+    void *b = read_all(fw, datasets[s].name, datasets[s].type, &rb, &cb);
+    assert_int_equal(ra, rb);
+    assert_int_equal(ca, cb);
+    if (memcmp(a, b, (size_t)(ra * ca) * strata_dtype_size(datasets[s].type)) != 0)
+      fail_msg("%s differs once extra columns are added", datasets[s].name);
+    free(a);
+    free(b);
+  }
+  int64_t n, d0, d, K, dm;
+  double *x0 = read_all(fp, "/accounts/features", STRATA_F64, &n, &d0);
+  double *x = read_all(fw, "/accounts/features", STRATA_F64, NULL, &d);
+  assert_int_equal(d, d0 + extra_num + extra_cat);
+  for (int64_t i = 0; i < n; i++)
+    if (memcmp(x0 + i * d0, x + i * d, (size_t)d0 * sizeof *x) != 0)
+      fail_msg("row %lld: the profile's columns changed", (long long)i);
+  char cat[512];
+  assert_int_equal(
+      strata_h5_read_attr_string(ctx, fw, "/accounts/features", "categorical", cat, sizeof cat),
+      STRATA_OK);
+  assert_string_equal(cat, "age_band,region,channel,loyalty_tier,extra_cat_01,extra_cat_02");
+  char **names = NULL;
+  int64_t n_names = 0;
+  assert_int_equal(strata_h5_read_strings(ctx, fw, "/accounts/feature_names", &names, &n_names),
+                   STRATA_OK);
+  assert_int_equal(n_names, d);
+  assert_string_equal(names[d0], "extra_num_01");
+  assert_string_equal(names[d - 1], "extra_cat_02");
+  int32_t *seg = read_all(fw, "/truth/segment", STRATA_I32, NULL, NULL);
+  double *truth = read_all(fw, "/truth/segment_feature_means", STRATA_F64, &K, &dm);
+  assert_int_equal(dm, d);
+  for (int k = 0; k < K; k++) {
+    double count = 0;
+    for (int64_t i = 0; i < n; i++) count += seg[i] == k;
+    char what[96];
+    for (int j = (int)d0; j < d0 + extra_num; j++) {
+      double mu = truth[k * d + j], sum = 0, sum2 = 0;
+      /* 10 exp(0.25 Z): five standard deviations either way. */
+      assert_true(mu > 10.0 * exp(-1.25) && mu < 10.0 * exp(1.25));
+      for (int64_t i = 0; i < n; i++) {
+        if (seg[i] != k) continue;
+        sum += x[i * d + j];
+        sum2 += x[i * d + j] * x[i * d + j];
+      }
+      double mean = sum / count, sd = sqrt(sum2 / count - mean * mean);
+      snprintf(what, sizeof what, "segment %d %s mean", k, names[j]);
+      ASSERT_WITHIN_SE(mean, mu, sd / sqrt(count), what);
+    }
+    for (int j = (int)(d0 + extra_num); j < d; j++) {
+      assert_true(isnan(truth[k * d + j]));
+      char name[96];
+      snprintf(name, sizeof name, "/truth/levels/%s", names[j]);
+      int64_t kl, L;
+      double *probs = read_all(fw, name, STRATA_F64, &kl, &L);
+      assert_int_equal(L, 6);
+      int dominant = 0;
+      for (int l = 0; l < L; l++) {
+        double pl = probs[k * L + l], hits = 0;
+        /* Separation 1: one level at weight 4, five at 1. */
+        dominant += fabs(pl - 4.0 / 9.0) < 1e-12;
+        if (fabs(pl - 4.0 / 9.0) >= 1e-12) assert_true(fabs(pl - 1.0 / 9.0) < 1e-12);
+        for (int64_t i = 0; i < n; i++) hits += seg[i] == k && x[i * d + j] == (double)l;
+        snprintf(what, sizeof what, "segment %d %s level %d share", k, names[j], l);
+        ASSERT_WITHIN_SE(hits / count, pl, sqrt(pl * (1 - pl) / count), what);
+      }
+      assert_int_equal(dominant, 1);
+      free(probs);
+    }
+  }
+  free(names);
+  free(x0);
+  free(x);
+  free(seg);
+  free(truth);
+  strata_h5_close(fp);
+  strata_h5_close(fw);
+  strata_ctx_free(ctx);
+}
+
 static void test_bad_parameters_write_nothing(void **state) {
   (void)state;
   char path[512];
@@ -350,6 +460,14 @@ static void test_bad_parameters_write_nothing(void **state) {
   p.behaviour = 3;
   assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
   assert_non_null(strstr(strata_ctx_error(ctx), "--behaviour"));
+  strata_gen_params_init(&p);
+  p.extra_numeric = STRATA_GEN_MAX_EXTRA_NUMERIC + 1;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "--extra-numeric"));
+  strata_gen_params_init(&p);
+  p.extra_categorical = -1;
+  assert_int_equal(strata_gen_write(ctx, &p, path, 0, NULL), STRATA_ERR_USAGE);
+  assert_non_null(strstr(strata_ctx_error(ctx), "--extra-categorical"));
   assert_false(test_file_exists(path));
   /* Over the memory budget: refused with status 'budget', and no output. */
   strata_gen_params_init(&p);
@@ -403,6 +521,7 @@ int main(void) {
       cmocka_unit_test(test_same_seed_same_bytes_for_any_thread_count),
       cmocka_unit_test(test_moments_match_generating_parameters),
       cmocka_unit_test(test_segment_features_match_truth),
+      cmocka_unit_test(test_extra_columns_leave_the_base_alone_and_match_truth),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

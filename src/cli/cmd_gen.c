@@ -9,6 +9,7 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
   strata_gen_params_init(&p);
   int64_t customers = p.customers, segments = p.segments;
   int64_t cohort = p.cohort_days, window = p.window_days;
+  int64_t extra_numeric = 0, extra_categorical = 0;
   uint64_t seed = p.seed;
   const char *out = NULL, *profile = "b2c", *behaviour = "segment";
   cli_option options[] = {
@@ -43,6 +44,14 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
        "first purchases spread over this many days (default 365)", 0, 1, 1e6, 0},
       {"window-days", 0, CLI_INT, &window, "D",
        "observation window from the first cohort day (default 730)", 0, 1, 1e6, 0},
+      {"extra-numeric", 0, CLI_INT, &extra_numeric, "N",
+       "append N Gamma columns extra_num_01.. with per-segment means derived from the seed "
+       "(0-32, default 0)",
+       0, 0, STRATA_GEN_MAX_EXTRA_NUMERIC, 0},
+      {"extra-categorical", 0, CLI_INT, &extra_categorical, "M",
+       "append M six-level columns extra_cat_01.. with a per-segment dominant level derived "
+       "from the seed (0-8, default 0)",
+       0, 0, STRATA_GEN_MAX_EXTRA_CATEGORICAL, 0},
   };
   cli_command cmd = {
       "gen",
@@ -70,6 +79,8 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
   p.segments = (int)segments;
   p.cohort_days = (int32_t)cohort;
   p.window_days = (int32_t)window;
+  p.extra_numeric = (int)extra_numeric;
+  p.extra_categorical = (int)extra_categorical;
   rc = -1;
   if (strcmp(profile, "b2c") == 0)
     p.profile = STRATA_GEN_B2C;
@@ -120,6 +131,8 @@ int cli_cmd_gen(int argc, char **argv, int argc_all, char **argv_all) {
   cJSON_AddNumberToObject(run.result, "segments", (double)segments);
   cJSON_AddStringToObject(run.result, "behaviour", behaviour);
   cJSON_AddNumberToObject(run.result, "separation", p.separation);
+  cJSON_AddNumberToObject(run.result, "extra_numeric", (double)extra_numeric);
+  cJSON_AddNumberToObject(run.result, "extra_categorical", (double)extra_categorical);
   cJSON_AddNumberToObject(run.result, "bayes_accuracy", bayes);
   cJSON_AddNumberToObject(run.result, "seed", (double)seed);
   FILE *text = cli_text(&run);

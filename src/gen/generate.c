@@ -31,7 +31,13 @@
 /* Streams: independent sequences per purpose, so that changing one part of the model leaves
  * the others' draws untouched (--behaviour shared draws the very purchases and spend it drew
  * before segments had their own behaviour). */
-enum { STREAM_PURCHASES = 1, STREAM_SPEND = 2, STREAM_FEATURES = 3, STREAM_SEGMENT = 4 };
+enum {
+  STREAM_PURCHASES = 1,
+  STREAM_SPEND = 2,
+  STREAM_FEATURES = 3,
+  STREAM_SEGMENT = 4,
+  STREAM_EXTRA_FEATURES = 5 /* model.h: GEN_STREAM_EXTRA_TABLE = 6 */
+};
 
 #define GEN_BLOCK 2048      /* customers per parallel block */
 #define GEN_CHUNK (1 << 18) /* customers generated and written per chunk */
@@ -162,6 +168,10 @@ static void fill_block(void *arg, int64_t block, int64_t begin, int64_t end, dou
     strata_rng g;
     strata_rng_init(&g, p->seed, STREAM_FEATURES, (uint64_t)i);
     gen_model_draw_features(m, k, &g, x);
+    if (m->d > m->base_d) {
+      strata_rng_init(&g, p->seed, STREAM_EXTRA_FEATURES, (uint64_t)i);
+      gen_model_draw_extra(m, k, &g, x);
+    }
     int best = gen_model_most_probable(m, x);
     partial[0] += best == k;
     job->segment[local] = k;

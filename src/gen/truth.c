@@ -11,7 +11,7 @@ static void column_list(const gen_model *m, int want, char *buf, size_t len) {
   buf[0] = '\0';
   size_t used = 0;
   for (int j = 0; j < m->d; j++) {
-    const gen_column *c = &m->profile->column[j];
+    const gen_column *c = &m->column[j];
     if (want >= 0 && gen_column_is_categorical(c) != want) continue;
     int wrote = snprintf(buf + used, len - used, "%s%s", used ? "," : "", c->name);
     if (wrote < 0 || (size_t)wrote >= len - used) break;
@@ -21,15 +21,15 @@ static void column_list(const gen_model *m, int want, char *buf, size_t len) {
 
 strata_status gen_truth_write_columns(strata_ctx *ctx, strata_h5_writer *w, const gen_model *m) {
   strata_status st = STRATA_OK;
-  const char *names[STRATA_GEN_MAX_COLUMNS];
-  for (int j = 0; j < m->d; j++) names[j] = m->profile->column[j].name;
+  const char *names[GEN_MODEL_MAX_COLUMNS];
+  for (int j = 0; j < m->d; j++) names[j] = m->column[j].name;
   STRATA_TRY(strata_h5_write_strings(ctx, w, "/accounts/feature_names", m->d, names));
   /* Level codes are nominal: consumers must not treat 0..L-1 as distances. */
-  char list[512];
+  char list[2048];
   column_list(m, 1, list, sizeof list);
   STRATA_TRY(strata_h5_write_attr_string(ctx, w, "/accounts/features", "categorical", list));
   for (int j = 0; j < m->d; j++) {
-    const gen_column *c = &m->profile->column[j];
+    const gen_column *c = &m->column[j];
     if (!gen_column_is_categorical(c)) continue;
     char path[128];
     snprintf(path, sizeof path, "/accounts/levels/%s", c->name);
@@ -45,7 +45,7 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
   strata_status st = STRATA_OK;
   const int K = m->K, d = m->d;
   const gen_profile *pr = m->profile;
-  char list[512];
+  char list[2048];
 
   int64_t kdims[2] = {K, STRATA_GEN_BEHAVIOUR};
   STRATA_TRY(strata_h5_write(ctx, w, "/truth/segment_weights", STRATA_F64, 1, kdims, m->weight));
@@ -62,7 +62,7 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
 
   /* Aligned with /accounts/feature_names; categorical columns hold NaN (their truth is in
    * /truth/levels). */
-  double means[STRATA_GEN_MAX_SEGMENTS * STRATA_GEN_MAX_COLUMNS];
+  double means[STRATA_GEN_MAX_SEGMENTS * GEN_MODEL_MAX_COLUMNS];
   for (int k = 0; k < K; k++)
     for (int j = 0; j < d; j++) means[k * d + j] = gen_model_column_mean(m, k, j);
   int64_t mdims[2] = {K, d};
@@ -73,10 +73,10 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
    * independent check of bayes_segment): family and shape per column, location per segment. */
   static const char *const family[] = {
       "gamma", "beta", "negative_binomial", "rounded_lognormal", "categorical", "band"};
-  char families[512] = "";
-  double shapes[STRATA_GEN_MAX_COLUMNS];
+  char families[1024] = "";
+  double shapes[GEN_MODEL_MAX_COLUMNS];
   for (int j = 0; j < d; j++) {
-    const gen_column *c = &pr->column[j];
+    const gen_column *c = &m->column[j];
     size_t used = strlen(families);
     snprintf(families + used, sizeof families - used, "%s%s", j ? "," : "", family[c->kind]);
     shapes[j] = gen_column_is_categorical(c) ? NAN : c->shape;
@@ -92,7 +92,7 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
   STRATA_TRY(
       strata_h5_write_attr_double(ctx, w, "/truth/segment_feature_centres", "shapes", shapes, d));
   for (int j = 0; j < d; j++) {
-    const gen_column *c = &pr->column[j];
+    const gen_column *c = &m->column[j];
     if (!gen_column_is_categorical(c)) continue;
     double probs[STRATA_GEN_MAX_SEGMENTS * STRATA_GEN_MAX_LEVELS];
     for (int k = 0; k < K; k++)
@@ -115,6 +115,12 @@ strata_status gen_truth_write_segments(strata_ctx *ctx, strata_h5_writer *w,
                     p->start_day,     p->cohort_days, p->window_days};
   const char *int_names[] = {"seed",      "customers",   "transactions", "segments",
                              "start_day", "cohort_days", "window_days"};
+  /* Recorded only when asked for, so that a base without extras keeps its bytes. */
+  if (p->extra_numeric > 0 || p->extra_categorical > 0) {
+    int64_t extra[2] = {p->extra_numeric, p->extra_categorical};
+    STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/truth", "extra_numeric", &extra[0], 1));
+    STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/truth", "extra_categorical", &extra[1], 1));
+  }
   for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++)
     STRATA_TRY(strata_h5_write_attr_int64(ctx, w, "/truth", int_names[j], &ints[j], 1));
   STRATA_TRY(strata_h5_write_attr_double(ctx, w, "/truth", "segment_weights", m->weight, K));
