@@ -70,8 +70,14 @@ static strata_status sort_ids(strata_ctx *ctx, const strata_feature_table *t, id
   const int64_t n = t->n;
   id_index *order = malloc((size_t)n * sizeof *order);
   STRATA_FAIL_IF(order == NULL, ctx, STRATA_ERR_NOMEM, "out of memory sorting accounts");
-  for (int64_t i = 0; i < n; i++) order[i] = (id_index){t->account_id[i], i};
-  qsort(order, (size_t)n, sizeof *order, cmp_id);
+  int ascending = 1;
+  for (int64_t i = 0; i < n; i++) {
+    order[i] = (id_index){t->account_id[i], i};
+    ascending &= i == 0 || t->account_id[i] > t->account_id[i - 1];
+  }
+  /* Producers (strata gen, exports sorted by key) mostly write ids ascending: then the order
+   * is the identity and the sort, a third of a 10M-account run's reading time, is skipped. */
+  if (!ascending) qsort(order, (size_t)n, sizeof *order, cmp_id);
   for (int64_t i = 1; i < n; i++)
     STRATA_FAIL_IF(order[i].id == order[i - 1].id, ctx, STRATA_ERR_DATA,
                    "/accounts/id: account %lld appears twice (rows %lld and %lld)",

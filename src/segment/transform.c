@@ -1,5 +1,6 @@
 /* Feature transforms: log1p for skewed non-negative columns, z-score or robust scaling. */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,21 +63,30 @@ strata_status strata_transform_fit(strata_ctx *ctx, const double *x, int64_t n, 
   t = transform_new(d);
   STRATA_FAIL_IF(t == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the feature transform");
   t->scale_mode = scale;
-  STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "feature column", (void **)&col));
   for (int64_t j = 0; j < d; j++) {
     char fallback[32];
     snprintf(fallback, sizeof fallback, "feature_%lld", (long long)j);
     t->names[j] = strdup(names && names[j] ? names[j] : fallback);
     STRATA_FAIL_IF(t->names[j] == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  }
+  /* Columns are independent: each goes to one thread whole, with its own copy of the
+   * column, so every statistic is the same sequential sum whatever the thread count. */
+  const int threads = strata_ctx_threads(ctx);
+  STRATA_TRY(strata_alloc(ctx, (size_t)n * (size_t)threads, sizeof(double), "feature columns",
+                          (void **)&col));
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) default(none) \
+    shared(x, n, d, t, col, log_mode, scale)
+  for (int64_t j = 0; j < d; j++) {
+    double *c_col = col + (size_t)omp_get_thread_num() * (size_t)n;
     double mean = 0.0, m2 = 0.0, m3 = 0.0, lo = INFINITY;
     for (int64_t i = 0; i < n; i++) {
-      col[i] = x[i * d + j];
-      mean += col[i];
-      if (col[i] < lo) lo = col[i];
+      c_col[i] = x[i * d + j];
+      mean += c_col[i];
+      if (c_col[i] < lo) lo = c_col[i];
     }
     mean /= (double)n;
     for (int64_t i = 0; i < n; i++) {
-      double dev = col[i] - mean;
+      double dev = c_col[i] - mean;
       m2 += dev * dev;
       m3 += dev * dev * dev;
     }
@@ -87,26 +97,26 @@ strata_status strata_transform_fit(strata_ctx *ctx, const double *x, int64_t n, 
                   : log_mode == STRATA_LOG1P_AUTO ? (lo >= 0.0 && skew > 1.0)
                                                   : 0;
     if (t->log1p[j])
-      for (int64_t i = 0; i < n; i++) col[i] = log1p(col[i]);
+      for (int64_t i = 0; i < n; i++) c_col[i] = log1p(c_col[i]);
     double c = 0.0, s = 0.0;
     if (scale == STRATA_SCALE_ROBUST) {
-      qsort(col, (size_t)n, sizeof(double), cmp_double);
-      c = sorted_percentile(col, n, 50.0);
-      s = sorted_percentile(col, n, 75.0) - sorted_percentile(col, n, 25.0);
+      qsort(c_col, (size_t)n, sizeof(double), cmp_double);
+      c = sorted_percentile(c_col, n, 50.0);
+      s = sorted_percentile(c_col, n, 75.0) - sorted_percentile(c_col, n, 25.0);
     }
     if (scale == STRATA_SCALE_ZSCORE || !(s > 0.0)) {
       double mu = 0.0, var = 0.0;
-      for (int64_t i = 0; i < n; i++) mu += col[i];
+      for (int64_t i = 0; i < n; i++) mu += c_col[i];
       mu /= (double)n;
-      for (int64_t i = 0; i < n; i++) var += (col[i] - mu) * (col[i] - mu);
+      for (int64_t i = 0; i < n; i++) var += (c_col[i] - mu) * (c_col[i] - mu);
       if (scale == STRATA_SCALE_ZSCORE) c = mu;
       s = sqrt(var / (double)n);
     }
     t->center[j] = c;
     t->kept[j] = s > 0.0;
     t->scale[j] = s > 0.0 ? s : 1.0;
-    t->d_out += t->kept[j];
   }
+  for (int64_t j = 0; j < d; j++) t->d_out += t->kept[j];
   *out = t;
   t = NULL;
 cleanup:
@@ -118,18 +128,31 @@ cleanup:
 strata_status strata_transform_apply(strata_ctx *ctx, const strata_transform *t, const double *x,
                                      int64_t n, double *out) {
   strata_status st = STRATA_OK;
+  const int64_t d = t->d, d_out = t->d_out;
+  /* Rows are independent; the first bad value (the lowest row, then column) is found by a
+   * min-reduction so that the message does not depend on the thread count. */
+  int64_t bad = INT64_MAX;
+  const int threads = strata_ctx_threads(ctx);
+#pragma omp parallel for num_threads(threads) schedule(static) default(none) \
+    shared(t, x, n, d, d_out, out) reduction(min : bad)
   for (int64_t i = 0; i < n; i++) {
     int64_t o = 0;
-    for (int64_t j = 0; j < t->d; j++) {
+    for (int64_t j = 0; j < d; j++) {
       if (!t->kept[j]) continue;
-      double v = x[i * t->d + j];
-      STRATA_FAIL_IF(t->log1p[j] && v < 0.0, ctx, STRATA_ERR_DATA,
-                     "row %lld: feature %s is %g, but the model takes its log1p (it was never "
-                     "negative in training)",
-                     (long long)i, t->names[j], v);
-      if (t->log1p[j]) v = log1p(v);
-      out[i * t->d_out + o++] = (v - t->center[j]) / t->scale[j];
+      double v = x[i * d + j];
+      if (t->log1p[j]) {
+        if (v < 0.0 && i * d + j < bad) bad = i * d + j;
+        v = log1p(v);
+      }
+      out[i * d_out + o++] = (v - t->center[j]) / t->scale[j];
     }
+  }
+  if (bad != INT64_MAX) {
+    const int64_t i = bad / d, j = bad % d;
+    STRATA_FAIL_IF(1, ctx, STRATA_ERR_DATA,
+                   "row %lld: feature %s is %g, but the model takes its log1p (it was never "
+                   "negative in training)",
+                   (long long)i, t->names[j], x[i * d + j]);
   }
 cleanup:
   return st;
