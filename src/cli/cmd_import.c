@@ -40,22 +40,21 @@ int cli_cmd_import(int argc, char **argv, int argc_all, char **argv_all) {
       {"out", 'o', CLI_STRING, &out, "FILE", "output HDF5 file", 1, 0, 0, 0},
       {"id-col", 0, CLI_STRING, &o.base.id_col, "NAME",
        "CSV: customer id column (customer_id); any text", 0, 0, 0, 0},
-      {"date-col", 0, CLI_STRING, &o.base.date_col, "NAME", "CSV: date column (date)", 0, 0, 0,
-       0},
+      {"date-col", 0, CLI_STRING, &o.base.date_col, "NAME", "CSV: date column (date)", 0, 0, 0, 0},
       {"date-format", 0, CLI_STRING, &o.date_format, "PATTERN",
        "dates as %Y %y %m %d %j %b %B and literals, e.g. '%d/%m/%Y' (default: YYYY-MM-DD, "
        "ISO 8601 timestamps, YYYYMMDD)",
        0, 0, 0, 0},
-      {"amount-col", 0, CLI_STRING, &o.base.amount_col, "NAME", "CSV: amount column (amount)", 0,
-       0, 0, 0},
+      {"amount-col", 0, CLI_STRING, &o.base.amount_col, "NAME", "CSV: amount column (amount)", 0, 0,
+       0, 0},
       {"quantity-col", 0, CLI_STRING, &o.base.quantity_col, "NAME",
        "CSV: quantity column (a count, stored; with --price-col any number)", 0, 0, 0, 0},
       {"price-col", 0, CLI_STRING, &o.price_col, "NAME",
        "CSV: unit price column; amount = quantity x price (instead of --amount-col)", 0, 0, 0, 0},
       {"decimal-comma", 0, CLI_FLAG, &o.decimal_comma, NULL,
        "amounts written 12,50 (CSV: needs --delimiter ';' or tab)", 0, 0, 0, 0},
-      {"delimiter", 0, CLI_STRING, &delimiter, "C", "CSV: field separator: one character or 'tab' (,)",
-       0, 0, 0, 0},
+      {"delimiter", 0, CLI_STRING, &delimiter, "C",
+       "CSV: field separator: one character or 'tab' (,)", 0, 0, 0, 0},
       {"skip-bad-rows", 0, CLI_FLAG, &skip, NULL,
        "skip unparseable rows and report how many (default: fail on the first)", 0, 0, 0, 0},
   };
@@ -121,8 +120,8 @@ int cli_cmd_import(int argc, char **argv, int argc_all, char **argv_all) {
   for (int i = 0; i < n_inputs; i++)
     if ((rc = cli_check_distinct(&run, inputs[i], out)) != CLI_EXIT_OK) goto done;
   strata_import_report r;
-  strata_status st =
-      strata_import_files(run.ctx, inputs, n_inputs, &o, out, run.common.force, run.command_line, &r);
+  strata_status st = strata_import_files(run.ctx, inputs, n_inputs, &o, out, run.common.force,
+                                         run.command_line, &r);
   if (st != STRATA_OK) {
     rc = cli_fail(&run, st);
     goto done;

@@ -76,9 +76,9 @@ static int take_digits(const char *s, size_t len, size_t *i, int min, int max, i
   return n >= min;
 }
 
-static const char *const month_names[12] = {"january", "february", "march",     "april",
-                                            "may",     "june",     "july",      "august",
-                                            "september", "october", "november", "december"};
+static const char *const month_names[12] = {"january",   "february", "march",    "april",
+                                            "may",       "june",     "july",     "august",
+                                            "september", "october",  "november", "december"};
 
 static int lower(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
 
@@ -103,13 +103,16 @@ const char *strata_date_pattern_check(const char *pattern) {
   for (const char *p = pattern; *p; p++) {
     if (*p != '%') continue;
     switch (*++p) {
-    case 'Y': case 'y': year++; break;
-    case 'm': case 'b': case 'B': month++; break;
-    case 'd': day++; break;
-    case 'j': yday++; break;
-    case '%': break;
-    case '\0': return "it ends in a lone '%'";
-    default: return "it has a directive other than %Y %y %m %d %j %b %B %%";
+      case 'Y':
+      case 'y': year++; break;
+      case 'm':
+      case 'b':
+      case 'B': month++; break;
+      case 'd': day++; break;
+      case 'j': yday++; break;
+      case '%': break;
+      case '\0': return "it ends in a lone '%'";
+      default: return "it has a directive other than %Y %y %m %d %j %b %B %%";
     }
   }
   if (year != 1) return "it needs exactly one year (%Y or %y)";
@@ -132,20 +135,20 @@ int strata_parse_date_pattern(const char *pattern, const char *s, size_t len, in
     }
     int ok = 1;
     switch (*++p) {
-    case 'Y': ok = take_digits(s, len, &i, 4, 4, &y); break;
-    case 'y':
-      ok = take_digits(s, len, &i, 2, 2, &y);
-      y += y >= 69 ? 1900 : 2000;
-      break;
-    case 'm': ok = take_digits(s, len, &i, 1, 2, &m); break;
-    case 'd': ok = take_digits(s, len, &i, 1, 2, &d); break;
-    case 'j':
-      ok = take_digits(s, len, &i, 1, 3, &yday);
-      has_yday = 1;
-      break;
-    case 'b': ok = take_month_name(s, len, &i, 0, &m); break;
-    case 'B': ok = take_month_name(s, len, &i, 1, &m); break;
-    default: return 0;
+      case 'Y': ok = take_digits(s, len, &i, 4, 4, &y); break;
+      case 'y':
+        ok = take_digits(s, len, &i, 2, 2, &y);
+        y += y >= 69 ? 1900 : 2000;
+        break;
+      case 'm': ok = take_digits(s, len, &i, 1, 2, &m); break;
+      case 'd': ok = take_digits(s, len, &i, 1, 2, &d); break;
+      case 'j':
+        ok = take_digits(s, len, &i, 1, 3, &yday);
+        has_yday = 1;
+        break;
+      case 'b': ok = take_month_name(s, len, &i, 0, &m); break;
+      case 'B': ok = take_month_name(s, len, &i, 1, &m); break;
+      default: return 0;
     }
     if (!ok) return 0;
   }

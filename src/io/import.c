@@ -139,8 +139,8 @@ static int take_row(import_state *s, const char *where, int64_t number, const ch
   int32_t day;
   double value, qv;
   if (id_len == 0 || memchr(id, '\0', id_len) != NULL)
-    return bad_row(s, where, number, "customer id '%.*s' is empty or holds a NUL byte",
-                   (int)id_len, id);
+    return bad_row(s, where, number, "customer id '%.*s' is empty or holds a NUL byte", (int)id_len,
+                   id);
   if (!strata_parse_date_pattern(o->date_format, date, date_len, &day)) {
     if (o->date_format)
       return bad_row(s, where, number, "date '%.*s' does not match --date-format '%s'",
@@ -153,19 +153,17 @@ static int take_row(import_state *s, const char *where, int64_t number, const ch
   if (price != NULL) {
     double pv;
     if (!parse_double(qty, qty_len, o->decimal_comma, &qv))
-      return bad_row(s, where, number, "quantity '%.*s' is not a finite number", (int)qty_len,
-                     qty);
+      return bad_row(s, where, number, "quantity '%.*s' is not a finite number", (int)qty_len, qty);
     if (!parse_double(price, price_len, o->decimal_comma, &pv))
       return bad_row(s, where, number, "price '%.*s' is not a finite number%s", (int)price_len,
                      price, o->decimal_comma ? " with a decimal comma" : "");
     value = qv * pv;
-    if (!isfinite(value))
-      return bad_row(s, where, number, "quantity x price overflows");
+    if (!isfinite(value)) return bad_row(s, where, number, "quantity x price overflows");
   } else {
     if (!parse_double(amount, amount_len, o->decimal_comma, &value))
       return bad_row(s, where, number, "amount '%.*s' is not a finite number%s", (int)amount_len,
                      amount,
-                     o->decimal_comma ? " with a decimal comma"
+                     o->decimal_comma                  ? " with a decimal comma"
                      : memchr(amount, ',', amount_len) ? " (a decimal comma needs --decimal-comma)"
                                                        : "");
     if (qty != NULL && (!parse_int64(qty, qty_len, &q) || q < 0 || q > INT32_MAX))
@@ -280,8 +278,8 @@ static void csv_row(int terminator, void *cb) {
       for (int i = 0; i < c->n_fields && i < 64 && used < sizeof c->header_names - 1; i++)
         used += (size_t)snprintf(c->header_names + used, sizeof c->header_names - used, "%s%s",
                                  i ? ", " : "", c->fields[i] ? c->fields[i] : "");
-      const char *missing = c->col_id < 0                         ? p->id_col
-                            : c->col_date < 0                     ? p->date_col
+      const char *missing = c->col_id < 0                          ? p->id_col
+                            : c->col_date < 0                      ? p->date_col
                             : (p->amount_col && c->col_amount < 0) ? p->amount_col
                             : (p->quantity_col && c->col_qty < 0)  ? p->quantity_col
                             : (price_col && c->col_price < 0)      ? price_col
@@ -404,9 +402,8 @@ cleanup:
 }
 
 strata_status strata_import_files(strata_ctx *ctx, const char *const *in, int n_in,
-                                  const strata_import_options *options, const char *out,
-                                  int force, const char *command_line,
-                                  strata_import_report *report) {
+                                  const strata_import_options *options, const char *out, int force,
+                                  const char *command_line, strata_import_report *report) {
   strata_status st = STRATA_OK;
   FILE *f = NULL;
   strata_h5_writer *w = NULL;
@@ -446,8 +443,8 @@ strata_status strata_import_files(strata_ctx *ctx, const char *const *in, int n_
     fclose(f);
     f = NULL;
     /* An empty month among several would hide a wrong path: every input must hold rows. */
-    STRATA_FAIL_IF(s.log.n == before, ctx, STRATA_ERR_DATA, "%s holds no transactions%s%s",
-                   in[i], summary->skipped ? "; the first bad row: " : "",
+    STRATA_FAIL_IF(s.log.n == before, ctx, STRATA_ERR_DATA, "%s holds no transactions%s%s", in[i],
+                   summary->skipped ? "; the first bad row: " : "",
                    summary->skipped ? summary->first_bad : "");
   }
   strata_phase_add(ctx, "parse", strata_now() - t0);
@@ -538,10 +535,11 @@ strata_status strata_import(strata_ctx *ctx, const char *in, const strata_import
   if (params) o.base = *params;
   strata_import_report r;
   memset(&r, 0, sizeof r);
-  strata_status st = params == NULL ? strata_fail(ctx, STRATA_ERR_USAGE, "strata_import: params "
-                                                  "are required")
-                                    : strata_import_files(ctx, &in, 1, &o, out, force,
-                                                          command_line, &r);
+  strata_status st = params == NULL
+                         ? strata_fail(ctx, STRATA_ERR_USAGE,
+                                       "strata_import: params "
+                                       "are required")
+                         : strata_import_files(ctx, &in, 1, &o, out, force, command_line, &r);
   if (summary) *summary = r.base;
   return st;
 }

@@ -15,10 +15,10 @@ typedef struct strata_import_options {
 
 typedef struct strata_import_report {
   strata_import_summary base;
-  int64_t customers;     /* distinct customer keys */
-  int64_t zero_amount;   /* rows whose amount is 0 */
-  int64_t negative;      /* rows whose amount is < 0 (refunds) */
-  int ids_mapped;        /* 1: ids are 1..N in order of first appearance; 0: the integer ids */
+  int64_t customers;   /* distinct customer keys */
+  int64_t zero_amount; /* rows whose amount is 0 */
+  int64_t negative;    /* rows whose amount is < 0 (refunds) */
+  int ids_mapped;      /* 1: ids are 1..N in order of first appearance; 0: the integer ids */
 } strata_import_report;
 
 /* Reads n_in logs in the order given into one /transactions, maps customer keys to ids (the rule
@@ -26,8 +26,7 @@ typedef struct strata_import_report {
  * writes /customers/{id, key}. Errors name the input file and line or record. `report` may be
  * NULL. Inputs are only read; on failure no output is left. */
 strata_status strata_import_files(strata_ctx *ctx, const char *const *in, int n_in,
-                                  const strata_import_options *options, const char *out,
-                                  int force, const char *command_line,
-                                  strata_import_report *report);
+                                  const strata_import_options *options, const char *out, int force,
+                                  const char *command_line, strata_import_report *report);
 
 #endif

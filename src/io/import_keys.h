@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 typedef struct strata_keys {
-  char *text;       /* every key once, each followed by '\0', in order of first appearance */
+  char *text; /* every key once, each followed by '\0', in order of first appearance */
   size_t text_len, text_cap;
-  size_t *offset;   /* [n] start of key i in text */
-  int64_t n, cap;   /* keys stored, capacity of offset */
-  int64_t *slot;    /* [slots] key index + 1, 0 = empty */
-  uint64_t *hash;   /* [slots] full hash of the key in the slot, so most probes skip memcmp */
-  int64_t slots;    /* power of two, kept at least twice n */
+  size_t *offset; /* [n] start of key i in text */
+  int64_t n, cap; /* keys stored, capacity of offset */
+  int64_t *slot;  /* [slots] key index + 1, 0 = empty */
+  uint64_t *hash; /* [slots] full hash of the key in the slot, so most probes skip memcmp */
+  int64_t slots;  /* power of two, kept at least twice n */
 } strata_keys;
 
 /* 64-bit hash of len bytes (wyhash-style multiply-fold over 8-byte words). */
