@@ -4,6 +4,7 @@
  * calendar, so day numbers agree with numpy's datetime64[D] and pandas.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "io/dates.h"
 
@@ -59,5 +60,106 @@ int strata_parse_date(const char *s, size_t len, int32_t *days) {
   } else {
     return 0;
   }
+  return strata_days_from_civil(y, (int)m, (int)d, days);
+}
+
+/* Up to `max` (at least `min`) digits at s[*i]; 1 on success. */
+static int take_digits(const char *s, size_t len, size_t *i, int min, int max, int64_t *out) {
+  int64_t v = 0;
+  int n = 0;
+  while (n < max && *i < len && s[*i] >= '0' && s[*i] <= '9') {
+    v = v * 10 + (s[*i] - '0');
+    (*i)++;
+    n++;
+  }
+  *out = v;
+  return n >= min;
+}
+
+static const char *const month_names[12] = {"january",   "february", "march",    "april",
+                                            "may",       "june",     "july",     "august",
+                                            "september", "october",  "november", "december"};
+
+static int lower(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+
+static int take_month_name(const char *s, size_t len, size_t *i, int full, int64_t *month) {
+  for (int m = 0; m < 12; m++) {
+    size_t n = full ? strlen(month_names[m]) : 3;
+    if (*i + n > len) continue;
+    size_t j = 0;
+    while (j < n && lower(s[*i + j]) == month_names[m][j]) j++;
+    if (j == n) {
+      *i += n;
+      *month = m + 1;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+const char *strata_date_pattern_check(const char *pattern) {
+  if (pattern == NULL) return NULL;
+  int year = 0, month = 0, day = 0, yday = 0;
+  for (const char *p = pattern; *p; p++) {
+    if (*p != '%') continue;
+    switch (*++p) {
+      case 'Y':
+      case 'y': year++; break;
+      case 'm':
+      case 'b':
+      case 'B': month++; break;
+      case 'd': day++; break;
+      case 'j': yday++; break;
+      case '%': break;
+      case '\0': return "it ends in a lone '%'";
+      default: return "it has a directive other than %Y %y %m %d %j %b %B %%";
+    }
+  }
+  if (year != 1) return "it needs exactly one year (%Y or %y)";
+  if (yday ? (yday != 1 || month || day) : (month != 1 || day != 1))
+    return "it needs one month (%m, %b or %B) and one day (%d), or one day of the year (%j)";
+  return NULL;
+}
+
+int strata_parse_date_pattern(const char *pattern, const char *s, size_t len, int32_t *days) {
+  if (pattern == NULL) return strata_parse_date(s, len, days);
+  int64_t y = 0, m = 1, d = 1, yday = 0;
+  int has_yday = 0;
+  size_t i = 0;
+  for (const char *p = pattern; *p; p++) {
+    if (*p != '%' || p[1] == '%') {
+      if (*p == '%') p++;
+      if (i >= len || s[i] != *p) return 0;
+      i++;
+      continue;
+    }
+    int ok = 1;
+    switch (*++p) {
+      case 'Y': ok = take_digits(s, len, &i, 4, 4, &y); break;
+      case 'y':
+        ok = take_digits(s, len, &i, 2, 2, &y);
+        y += y >= 69 ? 1900 : 2000;
+        break;
+      case 'm': ok = take_digits(s, len, &i, 1, 2, &m); break;
+      case 'd': ok = take_digits(s, len, &i, 1, 2, &d); break;
+      case 'j':
+        ok = take_digits(s, len, &i, 1, 3, &yday);
+        has_yday = 1;
+        break;
+      case 'b': ok = take_month_name(s, len, &i, 0, &m); break;
+      case 'B': ok = take_month_name(s, len, &i, 1, &m); break;
+      default: return 0;
+    }
+    if (!ok) return 0;
+  }
+  if (i < len && s[i] != 'T' && s[i] != ' ') return 0;
+  if (has_yday) {
+    int32_t jan1;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (yday < 1 || yday > 365 + leap || !strata_days_from_civil(y, 1, 1, &jan1)) return 0;
+    *days = jan1 + (int32_t)(yday - 1);
+    return 1;
+  }
+  if (m < 1 || m > 12) return 0;
   return strata_days_from_civil(y, (int)m, (int)d, days);
 }
