@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config
   libhdf5-dev libopenblas-openmp-dev
-  libcmocka-dev libcjson-dev libcsv-dev
+  libcmocka-dev libcjson-dev libcsv-dev zlib1g-dev libzstd-dev
   libnlopt-dev libgsl-dev libsleef-dev
   libjs-chart.js
 )

@@ -112,5 +112,6 @@ int cli_cmd_import(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_info(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_kmeans(int argc, char **argv, int argc_all, char **argv_all);
 int cli_cmd_hier(int argc, char **argv, int argc_all, char **argv_all);
+int cli_cmd_export(int argc, char **argv, int argc_all, char **argv_all);
 
 #endif

@@ -21,6 +21,7 @@ static const command_entry commands[] = {
     {"score", "assign new accounts to a saved segmentation and check for drift", cli_cmd_score},
     {"kmeans", "cluster the rows of a dataset with exact k-means", cli_cmd_kmeans},
     {"hier", "hierarchical clustering (SciPy's linkage matrix), exact or two-stage", cli_cmd_hier},
+    {"export", "per-account results as CSV (gzip, zstd) for CRMs and BI tools", cli_cmd_export},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
