@@ -134,14 +134,18 @@ else:
     print("zstd command not found: skipping the zstd decompression check")
 check(open(export("none.csv.gz", "--compress", "none"), "rb").read() == plain, "--compress none")
 
-# A score output has no cell names: the cell numbers are written.
+# A score output of the training base names its cells as the segment output does: both
+# exports agree on every account's cells.
 r = run("export", "--in", sc, "--out", path("sc.csv"))
 check(r.returncode == 0, f"score export: {r.stderr}")
+r2 = run("export", "--in", seg, "--out", path("seg.csv"))
+check(r2.returncode == 0, f"segment export: {r2.stderr}")
 _, rows = read_csv(path("sc.csv"))
-with h5py.File(sc, "r") as f:
-    sc_cell = f["segments/rfm/cell"][:]
-check(all(x[6] == ("" if c == -2 else str(c)) for x, c in zip(rows, sc_cell)),
-      "score output: RFM cell numbers")
+_, seg_rows = read_csv(path("seg.csv"))
+check([x[6:8] for x in rows] == [x[6:8] for x in seg_rows] and len(rows) == len(seg_rows),
+      "score output: the same RFM and value x risk cell names as the segment output")
+check(any(x[6] not in ("", "Others") and not x[6].lstrip("-").isdigit() for x in rows),
+      "score output: RFM cells written by name")
 
 # String keys from --keys (and from the results file itself): one per id, with awkward text.
 keys = path("keys.h5")
@@ -171,7 +175,7 @@ fails(2, names[0], "--in", seg, "--segment", "no such segment")
 fails(2, "--segment", "--in", seg, "--segment", 99)
 fails(2, "--rfm-cell", "--in", seg, "--rfm-cell", "Nope")
 fails(2, "--value-risk-cell", "--in", seg, "--value-risk-cell", "Nope")
-fails(2, "--rfm-cell", "--in", sc, "--rfm-cell", "Champions")
+fails(2, "--rfm-cell", "--in", sc, "--rfm-cell", "No Such Cell")
 fails(2, "--compress", "--in", seg, "--compress", "lz4")
 fails(2, "--top", "--in", seg, "--top", 0)
 fails(2, "--p-alive-below", "--in", seg, "--p-alive-below", "x")

@@ -33,6 +33,25 @@ static strata_status score_write_monitoring(strata_ctx *ctx, strata_h5_writer *w
         (st = strata_h5_write_attr_string(ctx, w, "/drift", "verdict", s->verdict)) != STRATA_OK)
       goto cleanup;
   }
+  if (m->has_lenses) {
+    /* The cells' names beside their codes, as a segment output has them. */
+    const int64_t cells = m->rules->n_cells;
+    const char **names = calloc((size_t)(cells + 1 > STRATA_VR_CELLS ? cells + 1 : STRATA_VR_CELLS),
+                                sizeof *names);
+    if (names == NULL) {
+      st = STRATA_ERR_NOMEM;
+      goto cleanup;
+    }
+    for (int64_t c = 0; c < cells; c++) names[c] = m->rules->cell_name[c];
+    names[cells] = "Others";
+    st = strata_h5_write_strings(ctx, w, "/segments/rfm/cell_name", cells + 1, names);
+    for (int c = 0; st == STRATA_OK && c < STRATA_VR_CELLS; c++)
+      names[c] = strata_value_risk_cell_name(c);
+    if (st == STRATA_OK)
+      st = strata_h5_write_strings(ctx, w, "/segments/value_risk/cell_name", STRATA_VR_CELLS, names);
+    free(names);
+    if (st != STRATA_OK) goto cleanup;
+  }
   if (s->migration) {
     const strata_migration *g = s->migration;
     int64_t d[2] = {g->k_old + 1, g->k_new + 1};
