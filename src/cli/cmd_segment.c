@@ -262,16 +262,17 @@ int cli_cmd_segment(int argc, char **argv, int argc_all, char **argv_all) {
       "segment",
       "Segment accounts into a handful of named, profiled segments.",
       "segment --in FILE --out FILE [--k K | --k-range 3:8] [--report FILE.html] [options]",
-      "Features: the account features plus RFM and CLV scores when /transactions is present\n"
-      "(BG/NBD + Gamma-Gamma); a transaction log alone is enough (its customers are the\n"
-      "accounts). Skewed non-negative numeric features get log1p, then all are scaled; nominal\n"
-      "columns take part by mismatch (k-prototypes). k is the best Calinski-Harabasz index (or\n"
-      "--k-criterion silhouette) among the candidates whose segments are stable under\n"
-      "bootstrap resampling, 3-5 segments preferred; every candidate's scores are kept. A\n"
-      "transaction log too large to\n"
-      "hold whole (over 512 MiB or 1/8 of --memory) is summarised chunk by chunk when it is\n"
-      "sorted by customer. Writes /segments/{account_id, label, name, profile, k_selection,\n"
-      "tree} and /model (what `strata score` needs).",
+      "Features: every account feature (numeric, and nominal ones by mismatch: k-prototypes)\n"
+      "plus frequency and spend per purchase from /transactions (BG/NBD + Gamma-Gamma give\n"
+      "CLV and P(alive) for profiles, names and lenses); a transaction log alone is enough\n"
+      "(its customers are the accounts, segmented on frequency, recency and spend). Skewed\n"
+      "non-negative numeric features get log1p, then z-scores. k is the lowest latent class\n"
+      "BIC (or --k-criterion) among the candidates whose segments stay stable under bootstrap\n"
+      "resampling; every candidate's scores are kept. Lenses: the named RFM grid, value x\n"
+      "risk and revenue growth per segment. A transaction log too large to hold whole (over\n"
+      "512 MiB or 1/8 of --memory) is summarised chunk by chunk when it is sorted by customer.\n"
+      "Writes /segments (labels, names, profiles, lenses, stability, per-account values) and\n"
+      "/model (what `strata score` needs).",
       options,
       sizeof options / sizeof options[0],
       1,

@@ -43,9 +43,8 @@ typedef struct recluster_arg {
   const strata_space *space;
 } recluster_arg;
 
-/* The stability check's re-clustering: the resample's distinct rows, clustered afresh as
- * the candidate was (same engine, one run, no refinement: what is tested is the structure,
- * not the polish). */
+/* The stability check's re-clustering: the resample's distinct rows, clustered afresh as the
+ * candidate was (same engine and start, one run), so that what varies is the data. */
 static strata_status recluster(strata_ctx *ctx, void *arg, const int64_t *rows,
                                const double *weight, int64_t m, int64_t k, uint64_t seed,
                                int32_t *labels) {
@@ -140,11 +139,9 @@ strata_status strata_choose_k(strata_ctx *ctx, const strata_space *space,
   int64_t chosen = -1, chosen_stable = -1;
   double best_score = -INFINITY, best_stable = -INFINITY;
   for (int64_t k = k_lo; k <= k_hi; k++) {
-    /* Candidates are compared as plain fits; the chosen one is refitted with refinement
-     * below (it only ever lowers the cost), one refined fit instead of one per candidate. */
-    int refine = 1;
-    STRATA_TRY(strata_space_cluster(ctx, kspace, k, NULL, params->seed, params->n_init, refine,
-                                    &cand));
+    /* Every candidate is a refined fit: a poor local optimum would make a true k look
+     * unstable or costly (on the generated bases plain single runs chose the wrong k). */
+    STRATA_TRY(strata_space_cluster(ctx, kspace, k, NULL, params->seed, params->n_init, 1, &cand));
     const int64_t at = s->n_k++;
     s->k_values[at] = k;
     s->k_inertia[at] = cand.cost;

@@ -1,14 +1,16 @@
 /*
  * How many segments: every candidate k of the range is fitted (on a seeded sample of a large
- * base), scored by the Calinski-Harabasz index (its mixed-cost pseudo-F with nominal
- * columns, segment/space.h) or the mean silhouette, and checked for stability by Hennig's
- * cluster-wise Jaccard bootstrap (segment/stability.h) on a seeded sample. The rule:
+ * base), scored by the latent class BIC (default, segment/class_bic.h), the Calinski-Harabasz
+ * index (its mixed-cost pseudo-F with nominal columns, segment/space.h) or the mean
+ * silhouette, and checked for stability by Hennig's cluster-wise Jaccard bootstrap
+ * (segment/stability.h) on a seeded sample. The rule:
  *
  *   1. A candidate is stable when every one of its segments keeps a mean bootstrap Jaccard of
  *      at least 0.75 (Hennig's "stable": the segment is recovered when the data are
  *      resampled). Splitting a real segment in two, or merging two, is seldom stable.
- *   2. Of the stable candidates, the best criterion wins (largest index or silhouette, with
- *      3-5 segments preferred: a k outside 3-5 must score 15% higher).
+ *   2. Of the stable candidates, the best criterion wins: the lowest BIC, or the largest index
+ *      or silhouette with 3-5 segments preferred (a k outside 3-5 must score 15% higher; BIC
+ *      has its own penalty per segment).
  *   3. When no candidate is stable, the criterion decides alone, with the same preference.
  * With --k given, nothing is chosen and no stability check runs here.
  */

@@ -85,10 +85,11 @@ strata_status strata_profile_add_nominal(strata_ctx *ctx, strata_profile *p, con
 void strata_profile_free(strata_profile *p);
 
 /* Gives every segment a readable name derived from its profile alone, deterministic and
- * distinct: value, activity and age words when value columns exist ("High-value loyal",
- * "At-risk big spenders", "New low spenders", "Dormant"), otherwise the features that set
- * the segment apart ("High employees, low discount_share"). Ties in wording are broken by the
- * next distinguishing feature. Never refers to a particular data set. */
+ * distinct, by the rules of naming.c (listed in the README): value, activity and age words
+ * when value columns exist ("High-value loyal", "At-risk low spenders", "One-time buyers"),
+ * then the descriptive features that set the segment apart ("retail industry, high
+ * employees"); clashing names are told apart by the feature that orders them, or numbered
+ * when nothing does. Never refers to a particular data set. */
 strata_status strata_profile_name(strata_ctx *ctx, strata_profile *p);
 
 #endif
