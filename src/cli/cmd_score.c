@@ -90,7 +90,8 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
       {"in", 'i', CLI_STRING, &in, "FILE", "accounts (and transactions) to score", 1, 0, 0, 0},
       {"out", 'o', CLI_STRING, &out, "FILE", "output HDF5 file", 1, 0, 0, 0},
       {"revalidate", 0, CLI_FLAG, &revalidate, NULL,
-       "also re-fit k-means on the new data and say whether the scheme has drifted", 0, 0, 0, 0},
+       "also re-cluster a sample of the new data afresh and say whether the scheme still fits",
+       0, 0, 0, 0},
       {"seed", 's', CLI_UINT64, &seed, "S", "seed of the re-validation fit (default 0)", 0, 0, 0,
        0},
       {"previous", 0, CLI_STRING, &opt.previous, "FILE",
@@ -112,14 +113,17 @@ int cli_cmd_score(int argc, char **argv, int argc_all, char **argv_all) {
   cli_command cmd = {
       "score",
       "Assign accounts to the segments of a saved model (batch scoring) and check for drift.",
-      "score --model FILE --in FILE --out FILE [--revalidate]",
+      "score --model FILE --in FILE --out FILE [--revalidate] [--previous FILE [--report R.html]]",
       "Applies the model's features (CLV with its saved BG/NBD and Gamma-Gamma parameters),\n"
-      "transforms and centres. Writes /segments/{account_id, label, name} and the shares, the\n"
-      "population stability index against training and, with --revalidate, the adjusted Rand\n"
-      "index of a fresh k-means as attributes of /segments. Accounts stream in blocks, read\n"
-      "ahead of the scoring by a reader thread; when /transactions is sorted by customer (as\n"
-      "`strata gen` writes it) each block reads only its customers' transactions, otherwise\n"
-      "the log is read whole and a note says why.",
+      "transforms and prototypes. Writes /segments/{account_id, label, name, clv, p_alive,\n"
+      "expected_purchases, expected_spend}, the RFM scores and cell and the value x risk\n"
+      "cell (against the training base's boundaries), the shares, the PSI of the shares and\n"
+      "of every feature (/drift, with a verdict), with --revalidate the adjusted Rand index\n"
+      "of a fresh fit, and with --previous the migration matrix (/migration). A transaction\n"
+      "log alone scores with a model made from one. Accounts stream in blocks, read ahead of\n"
+      "the scoring by a reader thread; when /transactions is sorted by customer (as `strata\n"
+      "gen` writes it) each block reads only its customers' transactions, otherwise the log\n"
+      "is read whole and a note says why.",
       options,
       sizeof options / sizeof options[0],
       1,
