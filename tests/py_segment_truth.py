@@ -163,6 +163,24 @@ else:
         check(res["zero_spend_customers"] > 0, "CDNOW: zero-spend repeat buyers counted")
         names = check_names("CDNOW", log, seg)
         print(f"CDNOW: k = {res['k']}, {names}")
+        # The RFM lens of strata segment equals the pandas golden of the lens tests
+        # (tests/golden/lens) for every CDNOW customer. Regression: recency in days came from
+        # (T - t_x) x 7 in weeks, an ulp off for some customers, which moved them across a
+        # break.
+        import csv
+        import io
+        import os
+        golden = os.path.join(os.environ.get("STRATA_SOURCE_DIR", "."), "tests", "golden", "lens",
+                              "cdnow_rfm.csv")
+        lines = [l for l in open(golden) if not l.startswith("#")]
+        want = {int(row["id"]): (int(row["r"]), int(row["f"]), int(row["m"]), int(row["cell_first"]))
+                for row in csv.DictReader(io.StringIO("".join(lines)))}
+        with h5py.File(seg, "r") as g:
+            got = zip(g["segments/account_id"][()], g["segments/rfm/r_score"][()],
+                      g["segments/rfm/f_score"][()], g["segments/rfm/m_score"][()],
+                      g["segments/rfm/cell"][()])
+            off = sum(1 for i, r_, f_, m_, c_ in got if want[int(i)] != (r_, f_, m_, c_))
+        check(off == 0, f"CDNOW: {off} customers' RFM scores or cell differ from the pandas golden")
         # A log alone also scores: the model placed on the same log reproduces its segments.
         scored = path("cdnow-score.h5")
         r = run("score", "--model", seg, "--in", log, "--out", scored)

@@ -34,7 +34,9 @@ double strata_clv_value(const strata_clv_result *r, int64_t c, int v) {
   const strata_clv_rfm *f = r->rfm;
   switch (v) {
     case STRATA_V_FREQUENCY: return f->x[c];
-    case STRATA_V_RECENCY: return (f->T[c] - f->t_x[c]) * r->unit_days;
+    /* Whole days: T and t_x are day counts divided by the time unit, and the product back
+     * is off by an ulp often enough to move a customer across an RFM break. */
+    case STRATA_V_RECENCY: return rint((f->T[c] - f->t_x[c]) * r->unit_days);
     case STRATA_V_TENURE: return f->T[c];
     case STRATA_V_MONETARY: return f->monetary ? f->monetary[c] : 0.0;
     case STRATA_V_P_ALIVE: return r->p_alive[c];
