@@ -172,6 +172,18 @@ for cmd in (("segment", "--in", keyed, "--out", path("keyed-seg.h5")),
                   strings(g["customers/key"])[:2] == [f"C-{i:09d}" for i in acc[:2]],
                   f"{cmd[0]} carries /customers/id and /customers/key")
 
+# ---- a segmentation on nominal columns alone (no numeric feature: modes only) scores too
+nom = path("nominal.h5")
+r = run("segment", "--in", base, "--out", nom, "--no-clv", "--features", "age_band,region,channel,loyalty_tier")
+check(r.returncode == 0, f"nominal-only segment: {r.stderr}")
+if r.returncode == 0:
+    r = run("score", "--model", nom, "--in", base, "--out", path("nominal-score.h5"))
+    check(r.returncode == 0, f"nominal-only score: {r.stderr}")
+    if r.returncode == 0:
+        with h5py.File(nom, "r") as a, h5py.File(path("nominal-score.h5"), "r") as b:
+            check(np.array_equal(a["segments/label"][()], b["segments/label"][()]),
+                  "a nominal-only model scores its training base to its labels")
+
 # ---- bad input: a previous file without segments, bad thresholds
 bad = path("bad.h5")
 r = run("score", "--model", model, "--in", base, "--out", bad, "--previous", base)

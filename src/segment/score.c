@@ -44,18 +44,23 @@ strata_status strata_segment_model_read(strata_ctx *ctx, const char *path,
                  "`strata segment`",
                  path);
   STRATA_TRY(strata_transform_read(ctx, f, "/model/transform", &m->transform));
-  STRATA_TRY(strata_h5_read_matrix(ctx, f, "/model/centers", STRATA_TYPES_FLOAT, &centers));
-  STRATA_FAIL_IF(centers.dtype != STRATA_F64 || centers.d != m->transform->d_out, ctx,
-                 STRATA_ERR_DATA,
-                 "%s: /model/centers is %lld x %lld, the transform keeps %lld columns", path,
-                 (long long)centers.n, (long long)centers.d, (long long)m->transform->d_out);
-  m->k = centers.n;
-  m->centers = centers.data;
-  centers.data = NULL;
   int64_t count = 0;
   STRATA_TRY(strata_h5_read_strings(ctx, f, "/model/segment_names", &m->names, &count));
-  STRATA_FAIL_IF(count != m->k, ctx, STRATA_ERR_DATA, "%s: %lld segment names for %lld centres",
-                 path, (long long)count, (long long)m->k);
+  if (m->transform->d_out == 0) {
+    /* Nominal columns alone: the prototypes are their modes (read below). */
+    m->k = count;
+  } else {
+    STRATA_TRY(strata_h5_read_matrix(ctx, f, "/model/centers", STRATA_TYPES_FLOAT, &centers));
+    STRATA_FAIL_IF(centers.dtype != STRATA_F64 || centers.d != m->transform->d_out, ctx,
+                   STRATA_ERR_DATA,
+                   "%s: /model/centers is %lld x %lld, the transform keeps %lld columns", path,
+                   (long long)centers.n, (long long)centers.d, (long long)m->transform->d_out);
+    m->k = centers.n;
+    m->centers = centers.data;
+    centers.data = NULL;
+    STRATA_FAIL_IF(count != m->k, ctx, STRATA_ERR_DATA, "%s: %lld segment names for %lld centres",
+                   path, (long long)count, (long long)m->k);
+  }
   STRATA_TRY(strata_h5_read_vector(ctx, f, "/model/train_share", STRATA_TYPES_FLOAT, m->k,
                                    STRATA_F64, (void **)&m->train_share));
   if (strata_h5_exists(f, "/model/nominal/names")) {

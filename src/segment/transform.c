@@ -194,6 +194,14 @@ strata_status strata_transform_read(strata_ctx *ctx, strata_h5_file *f, const ch
   *out = NULL;
 #define PATH(leaf) (snprintf(name, sizeof name, "%s/%s", group, leaf), name)
   STRATA_TRY(strata_h5_read_strings(ctx, f, PATH("names"), &names, &d));
+  if (d == 0) {
+    /* A segmentation on nominal columns alone: nothing numeric to transform. */
+    t = transform_new(0);
+    STRATA_FAIL_IF(t == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+    *out = t;
+    t = NULL;
+    goto cleanup;
+  }
   STRATA_TRY(strata_h5_read_vector(ctx, f, PATH("log1p"), STRATA_TYPES_INT, d, STRATA_I64,
                                    (void **)&log1p_flags));
   STRATA_TRY(
