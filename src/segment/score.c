@@ -377,6 +377,7 @@ static strata_status score_log_only(strata_ctx *ctx, const strata_segment_model 
   memset(&t, 0, sizeof t);
   double *raw = NULL, *z = NULL, *col = NULL, *vals = NULL;
   int32_t *labels = NULL, *ints = NULL;
+  uint8_t *scores = NULL;
   int *value_col = NULL;
   strata_kmeans *saved = NULL;
   strata_space_fit refit;
@@ -427,18 +428,18 @@ static strata_status score_log_only(strata_ctx *ctx, const strata_segment_model 
   }
   if (m->has_lenses) {
     STRATA_TRY(strata_alloc(ctx, (size_t)(5 * n), sizeof(int32_t), "lens cells", (void **)&ints));
+    STRATA_TRY(strata_alloc(ctx, (size_t)(3 * n), 1, "RFM scores", (void **)&scores));
     for (int64_t i = 0; i < n; i++) {
       /* every account of a log-only base bought: its row of the CLV table is its row */
       uint8_t r3[3];
       account_lenses(m, t.clv, i, r3, &ints[4 * n + i]);
-      ints[i] = r3[0];
-      ints[n + i] = r3[1];
-      ints[2 * n + i] = r3[2];
-      int32_t one;
-      STRATA_TRY(strata_lens_rfm_grid(ctx, m->rules, STRATA_RFM_FIRST_MATCH, &r3[0], &r3[1],
-                                      &r3[2], 1, &one, NULL));
-      ints[3 * n + i] = one;
+      for (int a = 0; a < 3; a++) {
+        ints[a * n + i] = r3[a];
+        scores[a * n + i] = r3[a];
+      }
     }
+    STRATA_TRY(strata_lens_rfm_grid(ctx, m->rules, STRATA_RFM_FIRST_MATCH, scores, scores + n,
+                                    scores + 2 * n, n, ints + 3 * n, NULL));
     static const char *const lens_out[5] = {"/segments/rfm/r_score", "/segments/rfm/f_score",
                                             "/segments/rfm/m_score", "/segments/rfm/cell",
                                             "/segments/value_risk/cell"};
@@ -487,6 +488,7 @@ cleanup:
   strata_free(vals);
   strata_free(labels);
   strata_free(ints);
+  strata_free(scores);
   free(value_col);
   strata_kmeans_free(saved);
   strata_space_fit_release(&refit);
@@ -515,7 +517,10 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
   double **bin_rows = NULL, *bin_tmp = NULL, *column = NULL, *keep_clv = NULL;
   int64_t *keep_ids = NULL;
   int32_t *keep_labels = NULL;
-  uint8_t *lens_rfm = NULL;
+  uint8_t *lens_rfm = NULL;   /* planar r, f, m scores of a block's accounts in the log */
+  int64_t *cust_row = NULL;   /* each block row's row of the CLV table, or -1 */
+  int64_t *in_log = NULL;     /* block rows of the accounts in the log */
+  int32_t *grid_cell = NULL;  /* their RFM cells */
   strata_kmeans *saved = NULL;
   memset(out, 0, sizeof *out);
   const strata_transform *t = m->transform;
@@ -656,8 +661,14 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     if (m->uses_clv)
       STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "CLV", (void **)&keep_clv));
   }
-  if (m->has_lenses)
+  if (m->has_lenses) {
     STRATA_TRY(strata_alloc(ctx, (size_t)rows_max * 3, 1, "RFM scores", (void **)&lens_rfm));
+    STRATA_TRY(strata_alloc(ctx, (size_t)rows_max, sizeof(int64_t), "log rows", (void **)&in_log));
+    STRATA_TRY(
+        strata_alloc(ctx, (size_t)rows_max, sizeof(int32_t), "RFM cells", (void **)&grid_cell));
+  }
+  STRATA_TRY(strata_alloc(ctx, (size_t)rows_max, sizeof(int64_t), "customer rows",
+                          (void **)&cust_row));
   STRATA_TRY(strata_prefetch_start(ctx, cols, per_block ? SCORE_COLS : SCORE_COL_TXN_ID, outs, n_outs, n,
                                    block_rows, &pf));
   int64_t m_sample = 0;
@@ -678,7 +689,7 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     }
     const strata_clv_result *values = per_block ? clv_block : clv;
     for (int64_t i = 0; i < rows; i++) {
-      int64_t c = values ? find_customer(values->rfm, block_ids[i]) : -1;
+      const int64_t c = cust_row[i] = values ? find_customer(values->rfm, block_ids[i]) : -1;
       for (int64_t j = 0; j < t->d; j++) {
         double v;
         if (src[j].account_col >= 0)
@@ -728,30 +739,35 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
     if (n_outs > 2) {
       double *o_clv = blk->out[OUT_CLV], *o_alive = blk->out[OUT_ALIVE];
       double *o_exp = blk->out[OUT_EXPECTED], *o_spend = blk->out[OUT_SPEND];
+      uint8_t *lr = lens_rfm, *lf = lens_rfm + rows_max, *lm = lens_rfm + 2 * rows_max;
+      int64_t q = 0;
       for (int64_t i = 0; i < rows; i++) {
-        int64_t c = values ? find_customer(values->rfm, block_ids[i]) : -1;
+        const int64_t c = cust_row[i];
         o_clv[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_CLV) : 0.0;
         o_alive[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_P_ALIVE) : 0.0;
         o_exp[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_EXPECTED) : 0.0;
         o_spend[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_EXPECTED_SPEND) : 0.0;
         if (m->has_lenses) {
-          uint8_t *r3 = lens_rfm + 3 * i;
-          int32_t *vr = blk->out[OUT_VR_CELL];
-          account_lenses(m, values, c, r3, &vr[i]);
+          uint8_t r3[3];
+          account_lenses(m, values, c, r3, &((int32_t *)blk->out[OUT_VR_CELL])[i]);
           ((int32_t *)blk->out[OUT_R])[i] = r3[0];
           ((int32_t *)blk->out[OUT_F])[i] = r3[1];
           ((int32_t *)blk->out[OUT_M])[i] = r3[2];
-          int32_t *cell = blk->out[OUT_RFM_CELL];
-          if (c < 0) {
-            cell[i] = STRATA_LENS_NONE;
-          } else {
-            int32_t one;
-            STRATA_TRY(strata_lens_rfm_grid(ctx, m->rules, STRATA_RFM_FIRST_MATCH, &r3[0], &r3[1],
-                                            &r3[2], 1, &one, NULL));
-            cell[i] = one;
+          ((int32_t *)blk->out[OUT_RFM_CELL])[i] = STRATA_LENS_NONE;
+          if (c >= 0) {
+            lr[q] = r3[0];
+            lf[q] = r3[1];
+            lm[q] = r3[2];
+            in_log[q++] = i;
           }
         }
         if (keep_clv) keep_clv[row0 + i] = o_clv[i];
+      }
+      /* One grid lookup per block for the accounts in the log. */
+      if (q > 0) {
+        STRATA_TRY(strata_lens_rfm_grid(ctx, m->rules, STRATA_RFM_FIRST_MATCH, lr, lf, lm, q,
+                                        grid_cell, NULL));
+        for (int64_t u = 0; u < q; u++) ((int32_t *)blk->out[OUT_RFM_CELL])[in_log[u]] = grid_cell[u];
       }
     }
     if (keep_ids) {
@@ -821,6 +837,9 @@ cleanup:
   strata_free(keep_labels);
   strata_free(keep_clv);
   strata_free(lens_rfm);
+  strata_free(cust_row);
+  strata_free(in_log);
+  strata_free(grid_cell);
   strata_txn_blocks_release(&tb);
   strata_h5_dataset_close(features);
   strata_h5_dataset_close(ids);
