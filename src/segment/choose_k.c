@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "core/rng.h"
 #include "segment/choose_k.h"
 #include "segment/class_bic.h"
 
@@ -20,16 +19,6 @@ enum { SEG_STREAM_K_SAMPLE = 302, SEG_STREAM_STABILITY = 303 };
 /* Rows of the silhouette (O(s^2 d) per candidate k): the seeded sample of the k-means engine's
  * scores, the size `strata kmeans --k-range` uses by default. */
 #define SEG_SILHOUETTE_SAMPLE 10000
-
-int64_t strata_sample_rows(uint64_t seed, uint32_t stream, int64_t n, int64_t cap, int64_t *rows) {
-  double keep = cap >= n ? 1.0 : (double)cap / (double)n;
-  int64_t m = 0;
-  for (int64_t i = 0; i < n && m < cap; i++) {
-    double u = (double)(strata_rng_hash(seed, stream, (uint64_t)i) >> 11) * 0x1.0p-53;
-    if (u < keep) rows[m++] = i;
-  }
-  return m;
-}
 
 /* A candidate's score with the 3-5 preference applied: outside the band a k must score 15%
  * higher (relative to its magnitude, so that negative silhouettes are handicapped too). */

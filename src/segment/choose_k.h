@@ -24,10 +24,6 @@
 /* Hennig's reading of a stable segment. */
 #define STRATA_STABLE_JACCARD 0.75
 
-/* Up to `cap` row indices in increasing order, each row kept with probability cap / n by a
- * hash of (seed, stream, row): the same rows for any thread count. Returns the count. */
-int64_t strata_sample_rows(uint64_t seed, uint32_t stream, int64_t n, int64_t cap, int64_t *rows);
-
 /* Bootstrap stability of the k segments `labels` of the space `sample` (its rows are the
  * seeded sample): B resamples clustered afresh with k. */
 strata_status strata_segment_stability(strata_ctx *ctx, const strata_space *sample,

@@ -24,6 +24,16 @@ void strata_space_fit_release(strata_space_fit *f) {
   memset(f, 0, sizeof *f);
 }
 
+int64_t strata_sample_rows(uint64_t seed, uint32_t stream, int64_t n, int64_t cap, int64_t *rows) {
+  double keep = cap >= n ? 1.0 : (double)cap / (double)n;
+  int64_t m = 0;
+  for (int64_t i = 0; i < n && m < cap; i++) {
+    double u = (double)(strata_rng_hash(seed, stream, (uint64_t)i) >> 11) * 0x1.0p-53;
+    if (u < keep) rows[m++] = i;
+  }
+  return m;
+}
+
 double strata_space_default_gamma(const strata_space *s) {
   if (s->dz == 0 || s->n < 2) return 1.0;
   /* The standard deviations of a large base from every stride-th row (up to about 100,000):
@@ -92,19 +102,13 @@ static strata_status mixed_start(strata_ctx *ctx, const strata_space *s, int64_t
   memset(&sample, 0, sizeof sample);
   strata_kmeans *km = NULL;
   const int64_t n = s->n, dz = s->dz, dc = s->dc;
-  int64_t de = dz;
-  for (int64_t q = 0; q < dc; q++) de += s->levels[q];
   /* A fixed sample size, so that results never depend on the memory budget. */
   int64_t cap = SPACE_START_ROWS;
   if (cap < 50 * k) cap = 50 * k;
-  int64_t m = n;
+  int64_t m = n, de = 0;
   if (n > cap) {
     STRATA_TRY(strata_alloc(ctx, (size_t)cap, sizeof(int64_t), "start rows", (void **)&rows));
-    m = 0;
-    const double keep = (double)cap / (double)n;
-    for (int64_t i = 0; i < n && m < cap; i++)
-      if ((double)(strata_rng_hash(seed, SPACE_STREAM_START, (uint64_t)i) >> 11) * 0x1.0p-53 < keep)
-        rows[m++] = i;
+    m = strata_sample_rows(seed, SPACE_STREAM_START, n, cap, rows);
   }
   if (m < k) m = n; /* a sample too small for k: start from every row */
   STRATA_TRY(strata_space_subset(ctx, s, m == n ? NULL : rows, m, &sample));

@@ -37,6 +37,10 @@ typedef struct strata_space_fit {
 void strata_space_release(strata_space *s);
 void strata_space_fit_release(strata_space_fit *f);
 
+/* Up to `cap` row indices in increasing order, each row kept with probability cap / n by a
+ * hash of (seed, stream, row): the same rows for any thread count. Returns the count. */
+int64_t strata_sample_rows(uint64_t seed, uint32_t stream, int64_t n, int64_t cap, int64_t *rows);
+
 /* Huang's gamma for the space's numeric columns (see above). */
 double strata_space_default_gamma(const strata_space *s);
 
