@@ -167,6 +167,8 @@ r = run("segment", "--in", base, "--out", bad_out, "--k-range", "5:3")
 check(r.returncode == 2 and "--k-range" in r.stderr, f"bad range: {r.stderr!r}")
 r = run("segment", "--in", base, "--out", bad_out, "--k", 3, "--k-range", "3:5")
 check(r.returncode == 2, "k and k-range together")
+r = run("segment", "--in", base, "--out", bad_out, "--rfm-rules", os.path.join(tmp, "no-rules.csv"))
+check(r.returncode == 4 and "no-rules.csv" in r.stderr, f"missing --rfm-rules file: {r.stderr!r}")
 nan = os.path.join(tmp, "nan.h5")
 bad = features.copy()
 bad[42, 1] = np.nan

@@ -24,32 +24,8 @@ void strata_lenses_free(strata_lenses *l) {
   free(l);
 }
 
-static strata_status copy_rules(strata_ctx *ctx, const strata_rfm_rules *from,
-                                strata_rfm_rules **out) {
-  strata_status st = STRATA_OK;
-  strata_rfm_rules *r = calloc(1, sizeof *r);
-  STRATA_FAIL_IF(r == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the RFM rules");
-  r->n_rules = from->n_rules;
-  r->n_cells = from->n_cells;
-  r->rule = malloc((size_t)from->n_rules * sizeof *r->rule);
-  r->cell_name = malloc((size_t)from->n_cells * sizeof *r->cell_name);
-  STRATA_FAIL_IF(r->rule == NULL || r->cell_name == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
-  memcpy(r->rule, from->rule, (size_t)from->n_rules * sizeof *r->rule);
-  for (int64_t c = 0; c < r->n_cells; c++)
-    for (int64_t q = 0; q < r->n_rules; q++)
-      if (r->rule[q].cell == c) {
-        r->cell_name[c] = r->rule[q].name;
-        break;
-      }
-  *out = r;
-  r = NULL;
-cleanup:
-  strata_rfm_rules_free(r);
-  return st;
-}
-
 strata_status strata_lenses_run(strata_ctx *ctx, int64_t n, int64_t k, const int32_t *labels,
-                                const double *values, const strata_rfm_rules *rules,
+                                const double *values, strata_rfm_rules *rules,
                                 strata_lenses **out) {
   strata_status st = STRATA_OK;
   strata_lenses *l = NULL;
@@ -59,15 +35,14 @@ strata_status strata_lenses_run(strata_ctx *ctx, int64_t n, int64_t k, const int
   int32_t *cell = NULL;
   *out = NULL;
   l = calloc(1, sizeof *l);
+  if (l == NULL) strata_rfm_rules_free(rules);
   STRATA_FAIL_IF(l == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the lenses");
   l->n = n;
   l->k = k;
   l->growth_days = STRATA_GROWTH_DAYS;
   const int64_t V = STRATA_VALUE_COLUMNS;
-  if (rules)
-    STRATA_TRY(copy_rules(ctx, rules, &l->rules));
-  else
-    STRATA_TRY(strata_rfm_rules_default(ctx, &l->rules));
+  l->rules = rules; /* owned from here, freed with the lenses */
+  if (rules == NULL) STRATA_TRY(strata_rfm_rules_default(ctx, &l->rules));
   const int64_t cells = l->rules->n_cells;
 
   /* The accounts of the log, compacted: rfm scores customers that bought. */

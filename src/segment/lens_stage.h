@@ -41,9 +41,10 @@ typedef struct strata_lenses {
 } strata_lenses;
 
 /* Computes the lenses of n accounts in k segments from the value table (n x
- * STRATA_VALUE_COLUMNS, features.h). rules NULL: rfm's documented default table. */
+ * STRATA_VALUE_COLUMNS, features.h). `rules` is taken over (freed with the result, or on
+ * failure); NULL: rfm's documented default table. */
 strata_status strata_lenses_run(strata_ctx *ctx, int64_t n, int64_t k, const int32_t *labels,
-                                const double *values, const strata_rfm_rules *rules,
+                                const double *values, strata_rfm_rules *rules,
                                 strata_lenses **out);
 void strata_lenses_free(strata_lenses *l);
 

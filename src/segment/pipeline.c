@@ -414,6 +414,7 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   memset(&fit, 0, sizeof fit);
   double *raw = NULL;
   int64_t *numeric = NULL, *nominal = NULL;
+  strata_rfm_rules *rules = NULL;
   STRATA_FAIL_IF(in == NULL || params == NULL || out == NULL, ctx, STRATA_ERR_USAGE,
                  "strata_segment_run: input, params and out are required");
   *out = NULL;
@@ -430,6 +431,8 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
                  params->gamma);
   s = calloc(1, sizeof *s);
   STRATA_FAIL_IF(s == NULL, ctx, STRATA_ERR_NOMEM, "out of memory for the segmentation");
+  /* A bad rule file is refused before the work, not after it. */
+  if (params->rfm_rules) STRATA_TRY(strata_rfm_rules_read(ctx, params->rfm_rules, &rules));
 
   STRATA_TRY(strata_feature_table_read(ctx, in, params->use_clv, &params->clv, NULL, &table));
   const int64_t n = table.n;
@@ -479,11 +482,9 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
   STRATA_TRY(drift_reference(ctx, raw, dn, &space, params, s));
   strata_phase_add(ctx, "profile", strata_now() - t0);
   if (table.values) {
-    strata_rfm_rules *rules = NULL;
     t0 = strata_now();
-    if (params->rfm_rules) STRATA_TRY(strata_rfm_rules_read(ctx, params->rfm_rules, &rules));
     st = strata_lenses_run(ctx, n, s->k, s->labels, table.values, rules, &s->lenses);
-    strata_rfm_rules_free(rules);
+    rules = NULL; /* taken over by the lenses */
     if (st != STRATA_OK) goto cleanup;
     strata_phase_add(ctx, "lenses", strata_now() - t0);
   }
@@ -500,6 +501,7 @@ cleanup:
   free(numeric);
   free(nominal);
   strata_free(raw);
+  strata_rfm_rules_free(rules);
   strata_segmentation_free(s);
   return st;
 }
