@@ -31,12 +31,9 @@ static void print_profile(FILE *out, const strata_segmentation *s) {
   for (int64_t j = 0; j < p->k; j++) {
     fprintf(out, "%-3lld %-62.62s %9.0f %5.1f%%", (long long)j, p->names[j], p->count[j],
             100.0 * p->share[j]);
-    if (p->has_value) {
-      strata_action_hint hint;
-      strata_action_for_segment(p, s->lenses, j, &hint);
+    if (p->has_value)
       fprintf(out, " %11.2f %8.1f%% %8.2f  %s", p->clv_mean[j], 100.0 * p->clv_share[j],
-              p->p_alive_mean[j], strata_action_name(hint.action));
-    }
+              p->p_alive_mean[j], strata_action_name(s->actions[j].action));
     fprintf(out, "\n");
   }
 }
@@ -156,10 +153,8 @@ static void json_result(cli_run *run, const strata_segmentation *s) {
       cJSON_AddNumberToObject(o, "days_since_last_mean", p->days_since_mean[j]);
     }
     if (p->has_value) {
-      strata_action_hint hint;
-      strata_action_for_segment(p, s->lenses, j, &hint);
-      cJSON_AddStringToObject(o, "action", strata_action_name(hint.action));
-      cJSON_AddStringToObject(o, "action_reason", hint.reason);
+      cJSON_AddStringToObject(o, "action", strata_action_name(s->actions[j].action));
+      cJSON_AddStringToObject(o, "action_reason", s->actions[j].reason);
     }
     if (s->stability) {
       cJSON_AddNumberToObject(o, "stability_jaccard", s->stability->jaccard_mean[j]);

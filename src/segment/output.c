@@ -436,25 +436,21 @@ strata_status strata_segment_write(strata_ctx *ctx, strata_h5_writer *w,
   if (s->lenses) STRATA_TRY(write_lenses(ctx, w, s));
   if (s->profile->has_value) {
     /* The action hint of every segment (segment/actions.h), and why. */
-    const char **action = calloc((size_t)k, sizeof *action), **reason = NULL;
-    strata_action_hint *hints = calloc((size_t)k, sizeof *hints);
-    reason = calloc((size_t)k, sizeof *reason);
-    if (action == NULL || reason == NULL || hints == NULL) {
+    const char **action = calloc((size_t)k, sizeof *action);
+    const char **reason = calloc((size_t)k, sizeof *reason);
+    if (action == NULL || reason == NULL) {
       free(action);
       free(reason);
-      free(hints);
       STRATA_FAIL_IF(1, ctx, STRATA_ERR_NOMEM, "out of memory");
     }
     for (int64_t j = 0; j < k; j++) {
-      strata_action_for_segment(s->profile, s->lenses, j, &hints[j]);
-      action[j] = strata_action_name(hints[j].action);
-      reason[j] = hints[j].reason;
+      action[j] = strata_action_name(s->actions[j].action);
+      reason[j] = s->actions[j].reason;
     }
     st = strata_h5_write_strings(ctx, w, "/segments/action", k, action);
     if (st == STRATA_OK) st = strata_h5_write_strings(ctx, w, "/segments/action_reason", k, reason);
     free(action);
     free(reason);
-    free(hints);
     if (st != STRATA_OK) goto cleanup;
   }
   if (s->values) STRATA_TRY(write_account_values(ctx, w, s));

@@ -62,6 +62,7 @@ void strata_segmentation_free(strata_segmentation *s) {
   strata_clv_result_free(s->clv);
   strata_stability_free(s->stability);
   strata_lenses_free(s->lenses);
+  free(s->actions);
   strata_free(s->values);
   for (int64_t j = 0; j < s->n_drift; j++) strata_psi_bins_free(s->drift[j]);
   free(s->drift);
@@ -488,6 +489,11 @@ strata_status strata_segment_run(strata_ctx *ctx, const char *in,
     if (st != STRATA_OK) goto cleanup;
     strata_phase_add(ctx, "lenses", strata_now() - t0);
   }
+  /* Each segment's action hint, once, for the file, the text, --json and the report. */
+  s->actions = calloc((size_t)s->k, sizeof *s->actions);
+  STRATA_FAIL_IF(s->actions == NULL, ctx, STRATA_ERR_NOMEM, "out of memory");
+  for (int64_t j = 0; j < s->k; j++)
+    strata_action_for_segment(s->profile, s->lenses, j, &s->actions[j]);
   s->clv = table.clv;
   table.clv = NULL;
   s->values = table.values;

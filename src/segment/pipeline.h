@@ -12,6 +12,7 @@
 #include "clv/run.h"
 #include "segment/lens_stage.h"
 #include "segment/segment.h"
+#include "segment/actions.h"
 #include "segment/drift.h"
 #include "segment/space.h"
 #include "segment/stability.h"
@@ -71,6 +72,7 @@ typedef struct strata_segmentation {
   strata_profile *profile; /* in the features' original units */
   strata_clv_result *clv;  /* NULL without transactions */
   strata_lenses *lenses;   /* RFM grid, value x risk, growth; NULL without transactions */
+  strata_action_hint *actions; /* k: each segment's action hint (segment/actions.h) */
   double *values;          /* n x STRATA_VALUE_COLUMNS joined value table; NULL without */
   /* Reference distributions for drift checks (PSI) of every feature used: the transform's
    * input columns (deciles of the training values), then the nominal columns (their levels),

@@ -238,8 +238,7 @@ static void write_actions(FILE *f, int *first, const strata_segmentation *s) {
   key(f, first, "actions");
   fputc('[', f);
   for (int64_t j = 0; j < s->profile->k; j++) {
-    strata_action_hint h;
-    strata_action_for_segment(s->profile, s->lenses, j, &h);
+    const strata_action_hint h = s->actions[j];
     int f2 = 1;
     fputs(j ? ",{" : "{", f);
     key(f, &f2, "action");
