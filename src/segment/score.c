@@ -323,6 +323,13 @@ static void account_lenses(const strata_segment_model *m, const strata_clv_resul
   *vr = tier * 3 + band;
 }
 
+/* The verdict of the worst PSI (of the shares or of any feature) by the options' thresholds. */
+static const char *drift_verdict(double worst, const strata_score_options *opt) {
+  return worst < opt->psi_watch     ? "stable"
+         : worst < opt->psi_shifted ? "moderate drift"
+                                    : "significant drift";
+}
+
 /* The previous run's segments joined with these on account id. */
 static strata_status migrate(strata_ctx *ctx, const strata_segment_model *m, const char *previous,
                              int64_t n, const int64_t *ids, const int32_t *labels,
@@ -464,9 +471,7 @@ static strata_status score_log_only(strata_ctx *ctx, const strata_segment_model 
       if (out->feature_psi[j] > worst) worst = out->feature_psi[j];
     }
   }
-  out->verdict = worst < opt->psi_watch     ? "stable"
-                 : worst < opt->psi_shifted ? "moderate drift"
-                                            : "significant drift";
+  out->verdict = drift_verdict(worst, opt);
   if (opt->revalidate && n >= m->k) {
     strata_space sp = {n, dz, 0, z, NULL, NULL, m->gamma};
     STRATA_TRY(strata_space_cluster(ctx, &sp, m->k, NULL, opt->seed, 1, 1, &refit));
@@ -810,9 +815,7 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
       if (out->feature_psi[j] > worst) worst = out->feature_psi[j];
     }
   }
-  out->verdict = worst < opt->psi_watch     ? "stable"
-                 : worst < opt->psi_shifted ? "moderate drift"
-                                            : "significant drift";
+  out->verdict = drift_verdict(worst, opt);
   if (opt->previous)
     STRATA_TRY(migrate(ctx, m, opt->previous, n, keep_ids, keep_labels, keep_clv, out));
   if (revalidate && m_sample >= m->k) {
