@@ -30,6 +30,12 @@ const char *const strata_value_column_names[STRATA_VALUE_COLUMNS] = {
 const int strata_value_column_default[STRATA_VALUE_COLUMNS] = {1, 0, 0, 0, 0, 0, 0, 0,
                                                                0, 0, 0, 0, 0, 0, 1};
 
+const strata_account_value_output strata_account_value_outputs[STRATA_ACCOUNT_VALUE_OUTPUTS] = {
+    {"/segments/clv", STRATA_V_CLV},
+    {"/segments/p_alive", STRATA_V_P_ALIVE},
+    {"/segments/expected_purchases", STRATA_V_EXPECTED},
+    {"/segments/expected_spend", STRATA_V_EXPECTED_SPEND}};
+
 double strata_clv_value(const strata_clv_result *r, int64_t c, int v) {
   const strata_clv_rfm *f = r->rfm;
   switch (v) {

@@ -62,6 +62,16 @@ enum {
   STRATA_V_HAS_TRANSACTIONS,
   STRATA_V_SPEND_PER_PURCHASE
 };
+/* The per-account values every result file carries beside the labels (in the order of
+ * /segments/account_id): the dataset and the value column it holds. */
+typedef struct strata_account_value_output {
+  const char *dataset;
+  int column;
+} strata_account_value_output;
+#define STRATA_ACCOUNT_VALUE_OUTPUTS 4
+extern const strata_account_value_output
+    strata_account_value_outputs[STRATA_ACCOUNT_VALUE_OUTPUTS];
+
 /* Growth windows of the value columns: a year each. */
 #define STRATA_GROWTH_DAYS 365
 

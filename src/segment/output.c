@@ -360,18 +360,12 @@ static strata_status write_account_values(strata_ctx *ctx, strata_h5_writer *w,
   double *col = NULL;
   const int64_t n = s->n;
   int64_t dn[1] = {n};
-  static const struct {
-    const char *name;
-    int v;
-  } cols[] = {{"/segments/clv", STRATA_V_CLV},
-              {"/segments/p_alive", STRATA_V_P_ALIVE},
-              {"/segments/expected_purchases", STRATA_V_EXPECTED},
-              {"/segments/expected_spend", STRATA_V_EXPECTED_SPEND}};
   STRATA_TRY(strata_alloc(ctx, (size_t)(n > 0 ? n : 1), sizeof(double), "value column",
                           (void **)&col));
-  for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-    for (int64_t i = 0; i < n; i++) col[i] = s->values[i * STRATA_VALUE_COLUMNS + cols[c].v];
-    STRATA_TRY(strata_h5_write(ctx, w, cols[c].name, STRATA_F64, 1, dn, col));
+  for (int c = 0; c < STRATA_ACCOUNT_VALUE_OUTPUTS; c++) {
+    const strata_account_value_output *o = &strata_account_value_outputs[c];
+    for (int64_t i = 0; i < n; i++) col[i] = s->values[i * STRATA_VALUE_COLUMNS + o->column];
+    STRATA_TRY(strata_h5_write(ctx, w, o->dataset, STRATA_F64, 1, dn, col));
   }
 cleanup:
   strata_free(col);

@@ -422,16 +422,10 @@ static strata_status score_log_only(strata_ctx *ctx, const strata_segment_model 
   STRATA_TRY(strata_h5_write(ctx, w, "/segments/account_id", STRATA_I64, 1, dn, t.account_id));
   STRATA_TRY(strata_h5_write(ctx, w, "/segments/label", STRATA_I32, 1, dn, labels));
   STRATA_TRY(strata_alloc(ctx, (size_t)n, sizeof(double), "values", (void **)&vals));
-  static const struct {
-    const char *name;
-    int v;
-  } value_out[] = {{"/segments/clv", STRATA_V_CLV},
-                   {"/segments/p_alive", STRATA_V_P_ALIVE},
-                   {"/segments/expected_purchases", STRATA_V_EXPECTED},
-                   {"/segments/expected_spend", STRATA_V_EXPECTED_SPEND}};
-  for (size_t c = 0; c < sizeof value_out / sizeof value_out[0]; c++) {
-    for (int64_t i = 0; i < n; i++) vals[i] = t.values[i * V + value_out[c].v];
-    STRATA_TRY(strata_h5_write(ctx, w, value_out[c].name, STRATA_F64, 1, dn, vals));
+  for (int c = 0; c < STRATA_ACCOUNT_VALUE_OUTPUTS; c++) {
+    const strata_account_value_output *o = &strata_account_value_outputs[c];
+    for (int64_t i = 0; i < n; i++) vals[i] = t.values[i * V + o->column];
+    STRATA_TRY(strata_h5_write(ctx, w, o->dataset, STRATA_F64, 1, dn, vals));
   }
   if (m->has_lenses) {
     STRATA_TRY(strata_alloc(ctx, (size_t)(5 * n), sizeof(int32_t), "lens cells", (void **)&ints));
@@ -633,13 +627,16 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
         tb.amount, STRATA_F64, tb.bounds, strata_h5_path(f), "/transactions/amount"};
   }
   /* With CLV every account also carries its scores and lens cells (lens_stage.h). */
+  /* OUT_CLV.. OUT_SPEND follow strata_account_value_outputs in order. */
   enum { OUT_ID, OUT_LABEL, OUT_CLV, OUT_ALIVE, OUT_EXPECTED, OUT_SPEND, OUT_R, OUT_F, OUT_M,
          OUT_RFM_CELL, OUT_VR_CELL, OUT_COUNT };
   const strata_prefetch_output outs[OUT_COUNT] = {
-      {w, "/segments/account_id", STRATA_I64, 1},   {w, "/segments/label", STRATA_I32, 1},
-      {w, "/segments/clv", STRATA_F64, 1},          {w, "/segments/p_alive", STRATA_F64, 1},
-      {w, "/segments/expected_purchases", STRATA_F64, 1},
-      {w, "/segments/expected_spend", STRATA_F64, 1},
+      {w, "/segments/account_id", STRATA_I64, 1},
+      {w, "/segments/label", STRATA_I32, 1},
+      {w, strata_account_value_outputs[0].dataset, STRATA_F64, 1},
+      {w, strata_account_value_outputs[1].dataset, STRATA_F64, 1},
+      {w, strata_account_value_outputs[2].dataset, STRATA_F64, 1},
+      {w, strata_account_value_outputs[3].dataset, STRATA_F64, 1},
       {w, "/segments/rfm/r_score", STRATA_I32, 1},  {w, "/segments/rfm/f_score", STRATA_I32, 1},
       {w, "/segments/rfm/m_score", STRATA_I32, 1},  {w, "/segments/rfm/cell", STRATA_I32, 1},
       {w, "/segments/value_risk/cell", STRATA_I32, 1}};
@@ -742,16 +739,14 @@ strata_status strata_segment_score(strata_ctx *ctx, const strata_segment_model *
       }
     }
     if (n_outs > 2) {
-      double *o_clv = blk->out[OUT_CLV], *o_alive = blk->out[OUT_ALIVE];
-      double *o_exp = blk->out[OUT_EXPECTED], *o_spend = blk->out[OUT_SPEND];
+      const double *o_clv = blk->out[OUT_CLV];
       uint8_t *lr = lens_rfm, *lf = lens_rfm + rows_max, *lm = lens_rfm + 2 * rows_max;
       int64_t q = 0;
       for (int64_t i = 0; i < rows; i++) {
         const int64_t c = cust_row[i];
-        o_clv[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_CLV) : 0.0;
-        o_alive[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_P_ALIVE) : 0.0;
-        o_exp[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_EXPECTED) : 0.0;
-        o_spend[i] = c >= 0 ? strata_clv_value(values, c, STRATA_V_EXPECTED_SPEND) : 0.0;
+        for (int o = 0; o < STRATA_ACCOUNT_VALUE_OUTPUTS; o++)
+          ((double *)blk->out[OUT_CLV + o])[i] =
+              c >= 0 ? strata_clv_value(values, c, strata_account_value_outputs[o].column) : 0.0;
         if (m->has_lenses) {
           uint8_t r3[3];
           account_lenses(m, values, c, r3, &((int32_t *)blk->out[OUT_VR_CELL])[i]);
