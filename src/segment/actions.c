@@ -42,7 +42,8 @@ const strata_action_rule strata_action_rules[STRATA_ACTION_RULES] = {
     {STRATA_ACTION_DEPRIORITISE,
      "mean CLV <= 0.67 x the base's and mean P(alive) <= 0.8 x, or mean P(alive) <= 0.5 x",
      "low value or low activity: serve at low cost"},
-    {STRATA_ACTION_MAINTAIN, "otherwise", "mid value and healthy: keep the service level"},
+    {STRATA_ACTION_MAINTAIN, "otherwise",
+     "neither high value nor slipping away: keep the service level"},
 };
 
 const char *strata_action_name(strata_action a) {
@@ -137,6 +138,7 @@ void strata_action_for_segment(const strata_profile *p, const strata_lenses *len
      * skewed: most segments sit below its mean); low value that is also slipping away is. */
     set(out, 6, "low value (mean CLV %.2f x the base's), mean P(alive) %.2f x", clv, alive);
   } else {
-    set(out, 7, "mid value (mean CLV %.2f x the base's), mean P(alive) %.2f x", clv, alive);
+    set(out, 7, "not high value (mean CLV %.2f x the base's), not slipping away (mean P(alive) %.2f x)",
+        clv, alive);
   }
 }
